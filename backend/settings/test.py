@@ -1,0 +1,13 @@
+"""Test settings: fast hasher, locmem mail; DATABASE_URL / REDIS_URL select PostgreSQL and Redis."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"  # noqa: S105
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
+CLASSIFIER_MODEL_DIR = env("WENZHENG_MODEL_DIR", default=str(BASE_DIR / "var" / "test-models"))
+LANGUAGE_CODE = "zh-hans"

@@ -1,0 +1,104 @@
+"""Intake: a citizen's message becomes a case; routing dispatches it or queues it for triage."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from backend.accounts.models import User
+
+from ..errors import RateLimited
+from ..events import DISPATCHERS_GROUP, case_event, publish_on_commit
+from ..intake import Submission, check_submission
+from ..models import Attachment, Case, PlatformSettings
+from ..workflow import record_event
+from . import routing as routing_service
+
+logger = logging.getLogger(__name__)
+
+_TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_tracking_no() -> str:
+    day = timezone.localdate().strftime("%y%m%d")
+    return day + "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(6))
+
+
+def _check_rate(actor: User | None, phone: str) -> None:
+    since = timezone.now() - timedelta(hours=1)
+    recent = Case.objects.filter(created_at__gte=since)
+    if actor is not None and actor.is_authenticated:
+        recent = recent.filter(citizen=actor)
+    else:
+        recent = recent.filter(citizen__isnull=True, contact_phone=phone)
+    if recent.count() >= settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR:
+        raise RateLimited()
+
+
+def case_submit(*, actor: User | None, submission: Submission) -> Case:
+    """Accept a citizen's message (registered or anonymous) and route it.
+
+    Raises ValidationFailed (with every problem) or RateLimited; nothing is saved then.
+    Once accepted the case is never lost: a failing classifier or catalogue leaves it in the
+    dispatcher's queue. Emits case.submitted (and case.dispatched if routed) after commit.
+    """
+    checked = check_submission(submission)
+    citizen = actor if actor is not None and actor.is_authenticated else None
+    _check_rate(citizen, submission.contact_phone)
+    with transaction.atomic():
+        case = _create_case(citizen, submission)
+        for item in checked:
+            attachment = Attachment(
+                case=case,
+                original_name=(item.upload.name or "")[:200],
+                content_type=item.content_type,
+                size=item.upload.size or 0,
+                uploaded_by=citizen,
+            )
+            attachment.file.save(item.upload.name or "upload", item.upload, save=False)
+            attachment.save()
+        record_event(case, action="submitted", actor=citizen, to_status=case.status)
+        publish_on_commit([DISPATCHERS_GROUP], case_event(case, "submitted"))
+        _route_safely(case)
+    return case
+
+
+def _create_case(citizen: User | None, sub: Submission) -> Case:
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return Case.objects.create(
+                    tracking_no=new_tracking_no(),
+                    citizen=citizen,
+                    contact_name=sub.contact_name.strip()
+                    or (citizen.display_name if citizen else ""),
+                    contact_phone=sub.contact_phone,
+                    kind=sub.kind,
+                    urgency=sub.urgency,
+                    subject=sub.subject,
+                    body=sub.body,
+                    district_id=sub.district_id,
+                    street_id=sub.street_id,
+                    address=sub.address.strip(),
+                    allow_publish=sub.allow_publish,
+                    keep_identity_secret=sub.keep_identity_secret,
+                )
+        except IntegrityError:
+            continue  # tracking number taken: draw another
+    raise RuntimeError("could not draw a free tracking number")
+
+
+def _route_safely(case: Case) -> None:
+    """Routing must never lose a message: any failure leaves the case for the dispatcher."""
+    try:
+        with transaction.atomic():
+            decision = routing_service.decide(case, platform=PlatformSettings.load())
+            routing_service.apply_decision(case, decision)
+    except Exception:
+        logger.exception("routing case %s failed; it stays in the dispatcher's queue", case.pk)
+        case.refresh_from_db()

@@ -1,0 +1,97 @@
+"""Routing at intake: ask the classifier, look up the catalogue, dispatch or queue for triage."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from backend.organisation.models import Category
+
+from .. import classification
+from ..models import Case, PlatformSettings
+from ..routing import RoutingDecision, department_for, place_of
+from ..workflow import record_event
+from .dispatch import dispatch_locked
+from .notifications import render
+
+
+def decide(case: Case, *, platform: PlatformSettings) -> RoutingDecision:
+    """What the machine would do with `case`: category, confidence, department, auto or not."""
+    decision = RoutingDecision()
+    prediction = classification.predict(f"{case.subject}\n{case.body}")
+    place = place_of(case)
+    decision.jurisdiction = place
+    if prediction is None:
+        decision.note = str(_("No classifier model is available."))
+        return decision
+    decision.model_version = prediction.model_version
+    decision.confidence = prediction.confidence
+    codes = [label for label, _p in prediction.top_k[:3]]
+    categories = {c.code: c for c in Category.objects.filter(code__in=codes)}
+    for label, probability in prediction.top_k[:3]:
+        category = categories.get(label)
+        if category is None:
+            continue
+        department = department_for(category, place)
+        decision.suggestions.append(
+            {
+                "category_id": category.pk,
+                "category": str(category),
+                "confidence": round(float(probability), 4),
+                "department_id": department.pk if department else None,
+                "department": str(department) if department else "",
+            }
+        )
+    decision.category = categories.get(prediction.label)
+    if decision.category is not None:
+        decision.department = department_for(decision.category, place)
+    decision.auto = (
+        decision.category is not None
+        and decision.department is not None
+        and prediction.confidence >= platform.auto_dispatch_threshold
+    )
+    if not decision.auto:
+        decision.note = str(_("Low confidence: waiting for a dispatcher."))
+    return decision
+
+
+def apply_decision(case: Case, decision: RoutingDecision) -> None:
+    """Record the machine's decision on the case and dispatch automatically when it is sure."""
+    case.predicted_category = decision.category
+    case.prediction_confidence = decision.confidence if decision.model_version else None
+    case.model_version = decision.model_version
+    case.suggestions = decision.suggestions
+    case.routing_note = decision.note[:200]
+    case.save(
+        update_fields=[
+            "predicted_category",
+            "prediction_confidence",
+            "model_version",
+            "suggestions",
+            "routing_note",
+            "updated_at",
+        ]
+    )
+    if decision.model_version:
+        record_event(
+            case,
+            action="classified",
+            actor=None,
+            is_public=False,
+            data={
+                "category": decision.category.code if decision.category else None,
+                "confidence": round(decision.confidence, 4),
+                "model_version": decision.model_version,
+            },
+        )
+    if decision.auto and decision.department is not None and decision.category is not None:
+        case.auto_dispatched = True
+        dispatch_locked(
+            case,
+            actor=None,
+            department=decision.department,
+            category=decision.category,
+            reason=render(
+                _("Dispatched automatically (confidence %(c).0f%%)."), c=decision.confidence * 100
+            ),
+            extra_fields=["auto_dispatched"],
+        )

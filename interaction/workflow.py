@@ -1,0 +1,87 @@
+"""The one function that changes a case's status, and the audit helper it shares."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.accounts.models import User
+
+from .errors import InvalidTransition, NotAllowed
+from .models import Case, CaseEvent
+from .states import SYSTEM, TRANSITIONS, Action
+
+
+def actor_role(actor: User | None, as_role: str | None = None) -> str:
+    if actor is None:
+        return as_role or SYSTEM
+    return str(actor.role)
+
+
+def record_event(
+    case: Case,
+    *,
+    action: str,
+    actor: User | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = True,
+    from_status: str = "",
+    to_status: str = "",
+    as_role: str | None = None,
+) -> CaseEvent:
+    """Write one audit row for something that happened to `case` (status change or not)."""
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_role=actor_role(actor, as_role),
+        department=case.lead_department,
+        reason=reason,
+        data=data or {},
+        is_public=is_public,
+    )
+
+
+def apply_transition(
+    case: Case,
+    *,
+    action: Action,
+    actor: User | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = True,
+    update_fields: list[str] | None = None,
+    as_role: str | None = None,
+) -> CaseEvent:
+    """Check the transition table, set the new status, save and write the audit row.
+
+    The caller holds the case row locked (`select_for_update`) inside a transaction and has
+    already set any other fields it changes; they are listed in `update_fields`.
+    `as_role` names the role of an actor without an account: a citizen acting through the
+    private link of their case (checked by `permissions.ensure_can` before).
+    Raises InvalidTransition if the case is not in a source state, NotAllowed if the actor's
+    role may never take this action.
+    """
+    transition = TRANSITIONS[action]
+    role = actor_role(actor, as_role)
+    if role not in transition.roles:
+        raise NotAllowed()
+    if case.status not in transition.sources:
+        raise InvalidTransition()
+    from_status = case.status
+    case.status = transition.target
+    fields = {"status", "updated_at", *(update_fields or [])}
+    case.save(update_fields=sorted(fields))
+    return record_event(
+        case,
+        action=action.value,
+        actor=actor,
+        reason=reason,
+        data=data,
+        is_public=is_public,
+        from_status=from_status,
+        to_status=transition.target,
+        as_role=as_role,
+    )
