@@ -1,9 +1,73 @@
+"""Page addresses. Each case action has its own POST address, like the API."""
+
 from django.urls import path
 
-from . import views
+from .views import auth, case, citizen, department, dispatch, public, supervision
 
 app_name = "frontend"
 
+case_actions = [
+    # citizen (or the holder of the private link)
+    ("evaluate", citizen.evaluate),
+    ("provide-info", citizen.provide_info),
+    # department
+    ("sign", department.sign),
+    ("start", department.start),
+    ("return", department.return_case),
+    ("request-info", department.request_info),
+    ("draft-reply", department.draft_reply),
+    ("request-extension", department.request_extension),
+    ("approve-reply", department.approve_reply),
+    ("reject-reply", department.reject_reply),
+    # dispatcher
+    ("dispatch", dispatch.dispatch_case),
+    ("close-invalid", dispatch.close_invalid),
+    ("merge", dispatch.merge),
+    ("accept-return", dispatch.accept_return),
+    ("reject-return", dispatch.reject_return),
+    ("publish-reply", dispatch.publish_reply),
+    ("rework-reply", dispatch.rework_reply),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    # public
+    path("", public.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth.logout, name="logout"),
+    path("register/", auth.register, name="register"),
+    path("notifications/", public.notifications, name="notifications"),
+    path("notifications/read/", public.notifications_read, name="notifications-read"),
+    # citizen
+    path("write/", citizen.write, name="write"),
+    path("write/done/", citizen.write_done, name="write-done"),
+    path("my/cases/", citizen.my_cases, name="my-cases"),
+    # every role: the case page
+    path("cases/<str:tracking_no>/", case.case_detail, name="case-detail"),
+    path(
+        "cases/<str:tracking_no>/attachments/<int:attachment_id>/",
+        case.attachment,
+        name="case-attachment",
+    ),
+    *[
+        path(f"cases/<str:tracking_no>/{name}/", view, name=f"case-{name}")
+        for name, view in case_actions
+    ],
+    # dispatcher
+    path("dispatch/queue/", dispatch.queue, name="dispatch-queue"),
+    path("dispatch/reviews/", dispatch.reviews, name="reviews"),
+    # department
+    path("department/inbox/", department.inbox, name="inbox"),
+    path("department/approvals/", department.approvals, name="approvals"),
+    # supervision
+    path("supervision/board/", supervision.board, name="board"),
+    path(
+        "supervision/extensions/<int:request_id>/decide/",
+        supervision.extension_decide,
+        name="extension-decide",
+    ),
+    path(
+        "supervision/notices/<int:notice_id>/",
+        supervision.notice_document,
+        name="notice-document",
+    ),
 ]

@@ -66,6 +66,8 @@ def _start_of(day: dt.date) -> dt.datetime:
 
 def moment_after(calendar: WorkCalendar, start: dt.date, working_days: float) -> dt.datetime:
     """The moment when `working_days` of working time have passed since the end of `start`."""
+    # 0.7 * 10 is 7.000000000000001 in floating point: without rounding it means "day 8".
+    working_days = round(working_days, 6)
     if working_days <= 0:
         return _start_of(start + dt.timedelta(days=1))
     whole = math.ceil(working_days)
@@ -138,7 +140,9 @@ def compute_deadlines(
     sign_days = limits_for(case.kind, case.urgency).sign_days
     case.sign_deadline = moment_after(calendar, sign_start, sign_days)
     case.reply_deadline = moment_after(calendar, start, total)
-    case.warn_at = moment_after(calendar, start, platform.warning_ratio * total)
+    # The warning comes when the share of the (extended) limit is used; paused days are not used.
+    limit = case.limit_days + case.extension_days
+    case.warn_at = moment_after(calendar, start, platform.warning_ratio * limit + case.paused_days)
     case.notice_at = moment_after(calendar, start, total + 1)
     case.criticism_at = moment_after(calendar, start, total + 1 + platform.criticism_after_days)
     end, skipped = calendar.add_working_days(start, total + 1 + platform.criticism_after_days)

@@ -65,7 +65,7 @@ def sees_private_details(user: User | None, case: Case, *, token: str | None = N
     """Whether `user` may see the citizen's identity and the unpublished parts of the case."""
     if is_owner(user, case, token):
         return True
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser or user.role in STAFF_SEE_ALL:
         return True

@@ -36,7 +36,7 @@ def gazetteer() -> list[tuple[str, Jurisdiction]]:
     return names
 
 
-_LEVEL_RANK = {
+_LEVEL_RANK: dict[str, int] = {
     Jurisdiction.Level.STREET: 0,
     Jurisdiction.Level.DISTRICT: 1,
     Jurisdiction.Level.CITY: 2,

@@ -12,7 +12,17 @@ from django.utils import timezone
 
 from backend.accounts.models import Role, User
 
-from .models import Case, CaseEvent, ExtensionRequest, Notification, Reply, ReturnRequest
+from .models import (
+    Case,
+    CaseEvent,
+    Evaluation,
+    ExtensionRequest,
+    InfoRequest,
+    Notification,
+    Reply,
+    ReturnRequest,
+    SupervisionNotice,
+)
 from .permissions import department_ids, visible_cases
 from .states import CLOCK_RUNNING_STATUSES, OPEN_STATUSES, Status
 
@@ -108,7 +118,7 @@ def overdue_by_department(*, user: User, now: dt.datetime | None = None) -> list
         )
         .order_by("-overdue", "-at_risk", "lead_department__name")
     )
-    return list(rows)
+    return [dict(row) for row in rows]
 
 
 def pending_extensions() -> QuerySet[ExtensionRequest]:
@@ -181,7 +191,7 @@ def home_for(user: User | None) -> str:
     """The page a user starts from, by role."""
     if user is None or not user.is_authenticated:
         return "frontend:home"
-    return {
+    pages: dict[str, str] = {
         Role.CITIZEN: "frontend:my-cases",
         Role.DISPATCHER: "frontend:dispatch-queue",
         Role.LIAISON: "frontend:inbox",
@@ -189,4 +199,81 @@ def home_for(user: User | None) -> str:
         Role.SUPERVISOR: "frontend:board",
         Role.LEADER: "frontend:board",
         Role.ADMIN: "admin:index",
-    }.get(user.role, "frontend:home")
+    }
+    return pages.get(user.role, "frontend:home")
+
+
+# --- Reads for the pages (frontend) ----------------------------------------------------------
+
+
+def published_cases_matching(query: str = "") -> QuerySet[Case]:
+    """Published questions and answers, optionally those whose subject contains `query`."""
+    cases = published_cases()
+    query = query.strip()
+    if query:
+        cases = cases.filter(subject__icontains=query)
+    return cases
+
+
+def pending_extension(case: Case) -> ExtensionRequest | None:
+    return case.extension_requests.filter(decision=ExtensionRequest.Decision.PENDING).first()
+
+
+def open_info_request(case: Case) -> InfoRequest | None:
+    """The department's unanswered question to the citizen, if any."""
+    return case.info_requests.filter(answered_at__isnull=True).order_by("-asked_at").first()
+
+
+def case_evaluations(case: Case) -> QuerySet[Evaluation]:
+    return case.evaluations.order_by("stage_no")
+
+
+def case_supervision_notices(case: Case) -> QuerySet[SupervisionNotice]:
+    return case.supervision_notices.select_related("department").order_by("-created_at")
+
+
+def recent_supervision_notices(*, limit: int = 50) -> QuerySet[SupervisionNotice]:
+    return SupervisionNotice.objects.select_related("case", "department").order_by("-created_at")[
+        :limit
+    ]
+
+
+def supervision_notice(*, notice_id: int) -> SupervisionNotice | None:
+    return (
+        SupervisionNotice.objects.select_related(
+            "case", "case__category", "case__district", "department"
+        )
+        .filter(pk=notice_id)
+        .first()
+    )
+
+
+def pending_returns_for(cases: list[Case]) -> dict[int, ReturnRequest]:
+    """The pending return request of each case in `cases` (one query), by case id."""
+    rows = (
+        ReturnRequest.objects.filter(
+            case__in=cases, decision=ReturnRequest.Decision.PENDING
+        )
+        .select_related("department")
+        .order_by("created_at")
+    )
+    return {row.case_id: row for row in rows}
+
+
+# --- Reads for the API -------------------------------------------------------------------------
+
+
+def extension_requests(*, user: User, pending: bool | None = None) -> QuerySet[ExtensionRequest]:
+    """Extension requests `user` may see: all for supervision and leaders, their departments'
+    for liaisons and heads, none for anyone else. `pending` narrows to undecided (or decided)."""
+    rows = ExtensionRequest.objects.select_related("case", "department", "requested_by")
+    if user.is_superuser or user.role in (Role.SUPERVISOR, Role.LEADER, Role.ADMIN):
+        pass
+    elif user.role in (Role.LIAISON, Role.HEAD):
+        rows = rows.filter(department_id__in=department_ids(user))
+    else:
+        rows = rows.none()
+    if pending is not None:
+        pending_q = Q(decision=ExtensionRequest.Decision.PENDING)
+        rows = rows.filter(pending_q) if pending else rows.exclude(pending_q)
+    return rows.order_by("created_at", "id")

@@ -8,6 +8,7 @@ by `interaction.permissions`; this table says which roles may ever take an actio
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -98,7 +99,7 @@ class Transition:
     roles: frozenset[str]
 
 
-def _t(action: Action, sources: set[Status], target: Status, roles: set[str]) -> Transition:
+def _t(action: Action, sources: set[Status], target: Status, roles: set[Any]) -> Transition:
     return Transition(action, frozenset(sources), target, frozenset(roles))
 
 

@@ -29,7 +29,7 @@ class User(AbstractUser):
     display_name = models.CharField(_("name"), max_length=60, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True, db_index=True)
 
-    objects = UserManager()
+    objects = UserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = _("user")

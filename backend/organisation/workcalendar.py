@@ -123,7 +123,8 @@ _HOLIDAY_NAMES_ZH = {
 def _holiday_name(holiday: object) -> str:
     if holiday is None:
         return ""
-    english = getattr(holiday, "value", None)
+    # chinesecalendar returns the English name as a plain string (older versions: an Enum).
+    english = getattr(holiday, "value", holiday)
     if isinstance(english, tuple):
         english = english[0]
     return _HOLIDAY_NAMES_ZH.get(str(english), str(english))

@@ -33,16 +33,16 @@ def dispatch_locked(
     extra_fields: Sequence[str] = (),
 ) -> None:
     """Dispatch a locked case to `department` and start its clock (shared by intake routing)."""
-    if category != case.category and case.predicted_category_id is not None and actor is not None:
+    # A person correcting the category (the classifier's, or an earlier dispatcher's) is a label
+    # worth knowing; confirming the suggestion is not a correction.
+    previous = case.category or case.predicted_category
+    if actor is not None and previous is not None and category != previous:
         record_event(
             case,
             action="recategorised",
             actor=actor,
             is_public=False,
-            data={
-                "from": case.predicted_category.code if case.predicted_category else None,
-                "to": category.code,
-            },
+            data={"from": previous.code, "to": category.code},
         )
     case.category = category
     case.lead_department = department

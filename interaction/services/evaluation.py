@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import timedelta
 
 from django.db import transaction
@@ -10,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Role, User
 
-from ..errors import ValidationFailed
+from ..errors import InvalidTransition, ValidationFailed
 from ..models import Case, Evaluation, PlatformSettings, Satisfaction
 from ..permissions import ensure_can
-from ..states import Action, Status
+from ..states import TRANSITIONS, Action, Status
 from ..workflow import apply_transition
 from .common import escalate_if_problem, lock_case, publish, start_clock
 from .notifications import notify_department, render
@@ -46,7 +47,11 @@ def case_evaluate(
         raise ValidationFailed(errors)
     case = lock_case(case_id)
     redo = result == Satisfaction.UNSATISFIED
-    ensure_can(actor, Action.REDO if redo else Action.EVALUATE, case, token=token)
+    action = Action.REDO if redo else Action.EVALUATE
+    ensure_can(actor, action, case, token=token)
+    if case.status not in TRANSITIONS[action].sources:
+        # Checked before the evaluation row: a second rating must not hit its unique constraint.
+        raise InvalidTransition()
     Evaluation.objects.create(
         case=case,
         stage_no=case.stage_no,
@@ -104,7 +109,7 @@ def case_evaluate(
     return case
 
 
-def close_unrated(*, now: timezone.datetime | None = None) -> int:
+def close_unrated(*, now: dt.datetime | None = None) -> int:
     """Close (未评价) every replied case the citizen has not rated in time. Returns how many."""
     now = now or timezone.now()
     days = PlatformSettings.load().evaluation_days

@@ -130,3 +130,11 @@ def render(message: str | Promise, **params: object) -> str:
     """Compose a notification text (marked with gettext_lazy) in the platform's language."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(message) % params if params else str(message)
+
+
+def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
+    """Mark the user's unread notifications (all, or those in `ids`) as read. Returns how many."""
+    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    if ids is not None:
+        unread = unread.filter(pk__in=list(ids))
+    return unread.update(read_at=timezone.now())

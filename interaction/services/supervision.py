@@ -92,97 +92,94 @@ def document_no(case: Case, level: int, now: dt.datetime) -> str:
 def supervise(*, now: dt.datetime | None = None, digests: bool = True) -> SupervisionReport:
     """Raise every supervision notice that is due, close unrated cases, send digests.
 
-    Idempotent and safe under concurrent runs: each batch locks its cases (others skip them),
-    re-checks the level inside the lock, and a unique constraint on (case, stage, level) keeps
-    any notice from existing twice.
+    Idempotent and safe under concurrent runs: each batch locks its cases (other runs skip
+    them), re-reads their level inside the lock and issues every level now due in order, and a
+    unique constraint on (case, stage, level) keeps any notice from existing twice.
     """
     now = now or timezone.now()
     report = SupervisionReport()
-    for level, moment_field, text in LEVELS:
-        while True:
-            done = _supervise_batch(level, moment_field, text, now)
-            report.notices[level] += done
-            if done < BATCH:
-                break
+    while True:
+        issued, locked = _supervise_batch(now)
+        for level, count in issued.items():
+            report.notices[level] += count
+        if locked < BATCH:
+            break
     report.closed_unrated = close_unrated(now=now)
     if digests:
         report.digests = send_digests()
     return report
 
 
-def _due(level: int, moment_field: str, now: dt.datetime) -> Q:
-    return Q(
-        status__in=CLOCK_RUNNING_STATUSES,
-        supervision_level__lt=level,
-        **{f"{moment_field}__lte": now},
-    )
+def _due(now: dt.datetime) -> Q:
+    """Open cases whose next supervision level is due (each level needs the one before)."""
+    due = Q()
+    for level, moment_field, _text in LEVELS:
+        due |= Q(supervision_level=level - 1, **{f"{moment_field}__lte": now})
+    return Q(status__in=CLOCK_RUNNING_STATUSES) & due
 
 
 @transaction.atomic
-def _supervise_batch(level: int, moment_field: str, text: object, now: dt.datetime) -> int:
+def _supervise_batch(now: dt.datetime) -> tuple[dict[int, int], int]:
     cases = list(
         Case.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(_due(level, moment_field, now))
+        .filter(_due(now))
         .select_related("lead_department")
         .order_by("pk")[:BATCH]
     )
+    issued: dict[int, int] = defaultdict(int)
     if not cases:
-        return 0
+        return issued, 0
     existing = set(
-        SupervisionNotice.objects.filter(case__in=cases, level=level).values_list(
-            "case_id", "stage_no"
-        )
+        SupervisionNotice.objects.filter(case__in=cases).values_list("case_id", "stage_no",
+                                                                     "level")
     )
-    notices, events, notes = [], [], []
-    supervisors = role_user_ids(Role.SUPERVISOR) if level >= SupervisionLevel.NOTICE else []
+    notices: list[SupervisionNotice] = []
+    events: list[CaseEvent] = []
+    notes: list[Notification] = []
+    supervisors = role_user_ids(Role.SUPERVISOR)
     members: dict[int | None, list[int]] = {}
+    by_level: dict[int, list[int]] = defaultdict(list)
     for case in cases:
-        if (case.pk, case.stage_no) in existing:
-            continue
-        doc = document_no(case, level, now)
-        notices.append(
-            SupervisionNotice(
-                case=case,
-                stage_no=case.stage_no,
-                level=level,
-                department=case.lead_department,
-                document_no=doc,
-                deadline=case.reply_deadline,
-            )
-        )
-        events.append(
-            CaseEvent(
-                case=case,
-                action="supervision",
-                actor=None,
-                actor_role="system",
-                department=case.lead_department,
-                is_public=level >= SupervisionLevel.NOTICE,
-                reason=str(SupervisionLevel(level).label),
-                data={"level": level, "document": doc},
-            )
-        )
         if case.lead_department_id not in members:
             members[case.lead_department_id] = department_user_ids(case.lead_department_id)
-        deadline = (
-            timezone.localtime(case.reply_deadline).strftime("%Y-%m-%d")
-            if case.reply_deadline
-            else ""
-        )
-        message = render(text, no=case.tracking_no, deadline=deadline, doc=doc)  # type: ignore[arg-type]
-        for uid in {*members[case.lead_department_id], *supervisors}:
-            notes.append(
-                Notification(recipient_id=uid, case=case, verb="supervision", text=message[:300])
-            )
+        deadline = (timezone.localtime(case.reply_deadline).strftime("%Y-%m-%d")
+                    if case.reply_deadline else "")
+        target = case.supervision_level
+        for level, moment_field, text in LEVELS:
+            moment = getattr(case, moment_field)
+            if level <= case.supervision_level or moment is None or moment > now:
+                continue
+            target = level
+            if (case.pk, case.stage_no, level) in existing:
+                continue
+            doc = document_no(case, level, now)
+            notices.append(SupervisionNotice(
+                case=case, stage_no=case.stage_no, level=level,
+                department=case.lead_department, document_no=doc, deadline=case.reply_deadline,
+            ))
+            events.append(CaseEvent(
+                case=case, action="supervision", actor=None, actor_role="system",
+                department=case.lead_department, is_public=level >= SupervisionLevel.NOTICE,
+                reason=str(SupervisionLevel(level).label), data={"level": level, "document": doc},
+            ))
+            message = render(text, no=case.tracking_no, deadline=deadline, doc=doc)  # type: ignore[arg-type]
+            recipients = set(members[case.lead_department_id])
+            if level >= SupervisionLevel.NOTICE:
+                recipients |= set(supervisors)
+            notes.extend(Notification(recipient_id=uid, case=case, verb="supervision",
+                                      text=message[:300]) for uid in recipients)
+            issued[level] += 1
+        by_level[target].append(case.pk)
     SupervisionNotice.objects.bulk_create(notices, ignore_conflicts=True)
     CaseEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(notes, batch_size=1000)
-    Case.objects.filter(pk__in=[c.pk for c in cases], supervision_level__lt=level).update(
-        supervision_level=level
-    )
+    for level, ids in by_level.items():
+        Case.objects.filter(pk__in=ids, supervision_level__lt=level).update(
+            supervision_level=level
+        )
     for case in cases:
-        publish_on_commit(case_groups(case), case_event(case, "supervision", level=level))
-    return len(cases)
+        publish_on_commit(case_groups(case), case_event(case, "supervision"))
+    return issued, len(cases)
 
 
 @transaction.atomic
@@ -303,8 +300,10 @@ def recompute_open_deadlines(*, actor: User | None, reason: str) -> int:
         with transaction.atomic():
             for case in Case.objects.select_for_update().filter(pk__in=ids[start : start + BATCH]):
                 before = case.reply_deadline
+                thresholds = [getattr(case, name) for name in DEADLINE_FIELDS]
                 compute_deadlines(case, calendar=calendar)
-                if case.reply_deadline == before:
+                # Any moment may move (a holiday after the deadline moves only the notice).
+                if [getattr(case, name) for name in DEADLINE_FIELDS] == thresholds:
                     continue
                 case.save(update_fields=[*DEADLINE_FIELDS, "updated_at"])
                 record_event(

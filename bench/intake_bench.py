@@ -1,0 +1,291 @@
+"""Intake and supervision benchmark on PostgreSQL (a benchmark, not a test: it prints figures).
+
+1. Creates a fresh database `wenzheng_bench` on the local PostgreSQL server, migrates it, loads the
+   demo city and trains the classifier, so a submission does everything it does in production:
+   validation, rate limit check, classification, routing, audit row, notification.
+2. Serves HTTP the way the README recommends for production (gunicorn WSGI workers, production
+   settings, psycopg pool) and drives `POST /api/cases/` from an asyncio load generator on the same
+   machine (keep-alive connections, fixed concurrency); reports requests/s and latency percentiles.
+3. Inserts 1,000,000 cases (open and closed, deadlines spread so some are due) with SQL, then runs
+   `manage.py supervise` in a child process and reports its wall time and peak memory (max RSS),
+   once on the backlog and once more (the steady state: nothing new due).
+The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import resource
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+DB_NAME = "wenzheng_bench"
+PG = "postgres://postgres@127.0.0.1:5432"
+
+
+def bench_env(port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update({
+        "DJANGO_SETTINGS_MODULE": "backend.settings.production",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+        "DATABASE_URL": f"{PG}/{DB_NAME}",
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "DJANGO_SECURE_SSL_REDIRECT": "False",
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-models"),
+        "DJANGO_MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+        "DJANGO_LOG_LEVEL": "WARNING",
+        "DB_POOL_MIN": "2",
+        "DB_POOL_MAX": "4",
+    })
+    return env
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    out = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True)
+    return out.stdout
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
+
+
+# --- load generator --------------------------------------------------------------------------
+
+SUBJECTS = ["小区门口道路破损", "噪音扰民问题", "公积金提取咨询", "学校周边交通拥堵",
+            "垃圾清运不及时", "医保报销咨询", "路灯不亮", "占道经营"]
+BODIES = [
+    "我家附近的道路出现了很多坑洼，雨天积水严重，行人和车辆通行都很不方便，希望有关部门尽快维修。",
+    "小区旁边的工地每天晚上十点以后还在施工，噪音很大，严重影响居民休息，请相关部门处理。",
+    "请问在本市缴纳公积金满三年，购买首套住房时可以提取多少，需要准备哪些材料？",
+    "每天上下学时间学校门口车辆乱停，交通非常拥堵，存在安全隐患，建议增设交警疏导。",
+]
+
+
+def request_bytes(host: str, port: int, i: int) -> bytes:
+    body = json.dumps({
+        "kind": random.choice(["consultation", "complaint", "help", "suggestion"]),
+        "subject": random.choice(SUBJECTS),
+        "body": random.choice(BODIES) + f"（编号{i}）",
+        "contact_phone": f"13{random.randint(100000000, 999999999)}",
+        "contact_name": "测试",
+    }, ensure_ascii=False).encode()
+    head = (f"POST /api/cases/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+            "Accept: application/json\r\nConnection: keep-alive\r\n\r\n").encode()
+    return head + body
+
+
+async def read_response(reader: asyncio.StreamReader) -> int:
+    status_line = await reader.readline()
+    status = int(status_line.split()[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode().partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def drive(port: int, total: int, concurrency: int) -> tuple[list[float], dict[int, int], float]:
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    counter = iter(range(total))
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        for i in counter:
+            payload = request_bytes("127.0.0.1", port, i)
+            start = time.perf_counter()
+            writer.write(payload)
+            await writer.drain()
+            try:
+                status = await read_response(reader)
+            except (asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
+                writer.close()
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+                status = 599
+            latencies.append((time.perf_counter() - start) * 1000)
+            statuses[status] = statuses.get(status, 0) + 1
+        writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies, statuses, time.perf_counter() - started
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+def wait_for(port: int, timeout: float = 30) -> None:
+    import socket
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
+    server = subprocess.Popen(
+        [PY, "-m", "gunicorn", "backend.wsgi", "-w", str(args.workers), "-b",
+         f"127.0.0.1:{args.port}", "--keep-alive", "30", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )
+    try:
+        wait_for(args.port)
+        asyncio.run(drive(args.port, args.warmup, args.concurrency))
+        latencies, statuses, seconds = asyncio.run(
+            drive(args.port, args.requests, args.concurrency))
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    ok = statuses.get(201, 0)
+    print(f"submit: {args.requests} requests, concurrency {args.concurrency}, "
+          f"{args.workers} gunicorn workers: statuses {statuses}")
+    result = {
+        "submit_rps": round(ok / seconds, 1),
+        "submit_p50_ms": round(statistics.median(latencies), 1),
+        "submit_p99_ms": round(percentile(latencies, 99), 1),
+        "submit_errors": sum(v for k, v in statuses.items() if k != 201),
+    }
+    print(f"submit: {result['submit_rps']} req/s, p50 {result['submit_p50_ms']} ms, "
+          f"p99 {result['submit_p99_ms']} ms")
+    return result
+
+
+# --- supervision over 1M cases ---------------------------------------------------------------
+
+FILL_SQL = """
+INSERT INTO interaction_case (
+  tracking_no, access_token, contact_name, contact_phone, kind, urgency, subject, body, address,
+  allow_publish, keep_identity_secret, status, lead_department_id, category_id,
+  suggestions, auto_dispatched, category_confirmed, routing_note, model_version,
+  stage_no, dispatched_at, clock_started_at, limit_days, extension_days, paused_days,
+  sign_deadline, reply_deadline, warn_at, notice_at, criticism_at, calendar_unofficial,
+  supervision_level, return_count, redo_count, is_problem, closure_reason, is_published,
+  created_at, updated_at, replied_at, closed_at
+)
+SELECT
+  'B' || lpad(i::text, 9, '0'), md5(i::text), '', '13800000000', 'complaint', 'normal',
+  '基准测试', '基准测试工单', '', true, false,
+  CASE WHEN i % 10 < 9 THEN 'closed' ELSE 'handling' END,
+  (SELECT id FROM organisation_department ORDER BY id LIMIT 1 OFFSET (i % %(ndept)s)),
+  (SELECT id FROM organisation_category WHERE parent_id IS NOT NULL ORDER BY id LIMIT 1),
+  '[]', false, true, '', '',
+  1, t, t, 13, 0, 0,
+  t + interval '1 day', t + interval '18 days', t + interval '14 days',
+  t + interval '19 days', t + interval '26 days', false,
+  CASE WHEN i % 10 < 9 THEN 0
+       WHEN t + interval '26 days' < now() - interval '1 day' THEN 4
+       ELSE 0 END,
+  0, 0, false, '', false,
+  t, t, CASE WHEN i % 10 < 9 THEN t + interval '10 days' END,
+  CASE WHEN i % 10 < 9 THEN t + interval '12 days' END
+FROM (
+  SELECT i, now() - (i % 730) * interval '1 day' - (i % 86400) * interval '1 second' AS t
+  FROM generate_series(%(start)s, %(stop)s) AS i
+) s
+"""
+
+
+def fill_cases(total: int) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/{DB_NAME}", autocommit=True) as conn:
+        ndept = conn.execute("SELECT count(*) FROM organisation_department").fetchone()[0]
+        step = 100_000
+        for start in range(1, total + 1, step):
+            stop = min(total, start + step - 1)
+            conn.execute(FILL_SQL.replace("%(ndept)s", str(ndept))
+                         .replace("%(start)s", str(start)).replace("%(stop)s", str(stop)))
+        conn.execute("ANALYZE interaction_case")
+        counts = conn.execute(
+            "SELECT status, count(*) FROM interaction_case GROUP BY status ORDER BY status"
+        ).fetchall()
+    print("cases:", ", ".join(f"{s} {n}" for s, n in counts))
+
+
+def timed_supervise(env: dict[str, str]) -> tuple[float, float, str]:
+    code = (
+        "import resource, subprocess, sys, time; t = time.perf_counter(); "
+        "out = subprocess.run([sys.executable, 'manage.py', 'supervise', '--no-digests'], "
+        "check=True, capture_output=True, text=True).stdout; "
+        "print(time.perf_counter() - t); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); print(out.strip())"
+    )
+    out = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True,
+                         text=True).stdout.splitlines()
+    return float(out[0]), float(out[1]), out[-1] if len(out) > 2 else ""
+
+
+def bench_supervise(env: dict[str, str], total: int) -> dict[str, float]:
+    started = time.perf_counter()
+    fill_cases(total)
+    print(f"inserted {total} cases in {time.perf_counter() - started:.1f} s")
+    seconds, peak_mb, report = timed_supervise(env)
+    print(f"supervise (backlog): {seconds:.2f} s, peak RSS {peak_mb:.0f} MB: {report}")
+    again, again_mb, report2 = timed_supervise(env)
+    print(f"supervise (again, nothing new due): {again:.2f} s, peak RSS {again_mb:.0f} MB: "
+          f"{report2}")
+    return {
+        "supervise_1m_seconds": round(seconds, 2),
+        "supervise_1m_peak_mb": round(peak_mb, 1),
+        "supervise_1m_rerun_seconds": round(again, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=6000)
+    parser.add_argument("--warmup", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--skip-supervise", action="store_true")
+    args = parser.parse_args()
+
+    env = bench_env(args.port)
+    print("preparing database", DB_NAME)
+    recreate_database()
+    manage(env, "migrate", "--noinput")
+    manage(env, "load_demo_city")
+    print(manage(env, "train_classifier").strip().splitlines()[-1:])
+    result: dict[str, float] = {}
+    result.update(bench_submit(env, args))
+    if not args.skip_supervise:
+        result.update(bench_supervise(env, args.cases))
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_NOFILE, (4096, 4096))
+    main()

@@ -1,0 +1,168 @@
+"""Feature extraction: TF-IDF blocks over words and characters, subject weighted apart.
+
+A message is one string. When a subject is known, build the string with :func:`compose_text` so
+the subject gets its own feature blocks (the subject of a citizen's message names its topic more
+often than any sentence of the body). A plain string without the separator is all body.
+
+Blocks (each L2-normalised by TfidfVectorizer, then scaled by its weight):
+- words of subject + body (rjieba/jieba tokens, sublinear tf);
+- words of the subject;
+- character 1-3-grams of subject + body (numpy implementation, see ``char_ngrams``);
+- character 1-3-grams of the subject.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from classifier.char_ngrams import CharNgramTfidf
+from classifier.tokenizer import normalize, tokenize
+
+Vectorizer: TypeAlias = TfidfVectorizer | CharNgramTfidf
+
+__all__ = [
+    "MAX_CHARS",
+    "SUBJECT_SEPARATOR",
+    "FeatureWeights",
+    "MessageFeatures",
+    "compose_text",
+    "split_text",
+]
+
+# Text beyond this many characters is cut off before anything else (train and predict alike).
+MAX_CHARS = 5_000
+# Separates the subject from the body in one string (ASCII "unit separator", never typed).
+SUBJECT_SEPARATOR = "\x1f"
+
+
+def compose_text(subject: str, body: str) -> str:
+    """One string for a message with a subject: what :func:`train` and ``Predictor`` expect."""
+    return f"{subject}{SUBJECT_SEPARATOR}{body}"
+
+
+def split_text(text: str) -> tuple[str, str]:
+    """Return (subject, body) of a string made by :func:`compose_text`; ("", text) otherwise."""
+    subject, sep, body = text.partition(SUBJECT_SEPARATOR)
+    if not sep:
+        return "", text
+    return subject, body
+
+
+def _identity(tokens: list[str]) -> list[str]:
+    # Top-level (picklable) analyzer for already-tokenised input.
+    return tokens
+
+
+@dataclass(frozen=True)
+class FeatureWeights:
+    words: float = 1.0
+    subject_words: float = 0.7
+    chars: float = 1.0
+    subject_chars: float = 0.7
+
+
+@dataclass
+class _Prepared:
+    words: list[list[str]]
+    subject_words: list[list[str]]
+    chars: list[str]
+    subject_chars: list[str]
+
+
+@dataclass
+class MessageFeatures:
+    """Fit on training texts, then turn any texts into one sparse CSR matrix."""
+
+    weights: FeatureWeights = field(default_factory=FeatureWeights)
+    char_ngrams: tuple[int, int] = (1, 3)
+    char_min_df: int = 2
+    vectorizers: dict[str, Vectorizer] = field(default_factory=dict)
+
+    def _new_vectorizers(self) -> dict[str, Vectorizer]:
+        def words() -> TfidfVectorizer:
+            return TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
+
+        return {
+            "words": words(),
+            "subject_words": words(),
+            "chars": CharNgramTfidf(ngram_range=self.char_ngrams, min_df=self.char_min_df),
+            "subject_chars": CharNgramTfidf(ngram_range=self.char_ngrams, min_df=1),
+        }
+
+    @staticmethod
+    def prepare(texts: Sequence[str]) -> _Prepared:
+        """Cut, split and tokenise texts once for all blocks."""
+        prepared = _Prepared([], [], [], [])
+        for text in texts:
+            subject, body = split_text(text[:MAX_CHARS])
+            subject_tokens = tokenize(subject)
+            prepared.words.append(subject_tokens + tokenize(body))
+            prepared.subject_words.append(subject_tokens)
+            norm_subject = normalize(subject)
+            prepared.chars.append(f"{norm_subject}\n{normalize(body)}")
+            prepared.subject_chars.append(norm_subject)
+        return prepared
+
+    def _weights(self) -> dict[str, float]:
+        w = self.weights
+        return {
+            "words": w.words,
+            "subject_words": w.subject_words,
+            "chars": w.chars,
+            "subject_chars": w.subject_chars,
+        }
+
+    def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        prepared = self.prepare(texts)
+        self.vectorizers = self._new_vectorizers()
+        blocks: list[Any] = []
+        for name, weight in self._weights().items():
+            if weight == 0.0:
+                continue
+            vectorizer = self.vectorizers[name]
+            blocks.append(vectorizer.fit_transform(getattr(prepared, name)) * weight)
+        return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def fit(self, texts: Sequence[str]) -> MessageFeatures:
+        self.fit_transform(texts)
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        prepared = self.prepare(texts)
+        blocks: list[Any] = []
+        for name, weight in self._weights().items():
+            if weight == 0.0:
+                continue
+            blocks.append(self.vectorizers[name].transform(getattr(prepared, name)) * weight)
+        return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+
+    def known_word_counts(self, x: sp.csr_matrix) -> npt.NDArray[np.int64]:
+        """Distinct in-vocabulary words per row of a matrix made by :meth:`transform`."""
+        n_rows = x.shape[0]
+        if self.weights.words == 0.0:
+            return np.zeros(n_rows, dtype=np.int64)
+        n_words = _size(self.vectorizers["words"])  # the first block
+        in_block = np.concatenate([[0], np.cumsum(x.indices < n_words, dtype=np.int64)])
+        counts: npt.NDArray[np.int64] = in_block[x.indptr[1:]] - in_block[x.indptr[:-1]]
+        return counts
+
+    @property
+    def n_features(self) -> int:
+        return sum(
+            _size(self.vectorizers[name])
+            for name, weight in self._weights().items()
+            if weight != 0.0
+        )
+
+
+def _size(vectorizer: Vectorizer) -> int:
+    if isinstance(vectorizer, CharNgramTfidf):
+        return vectorizer.n_features
+    return len(vectorizer.vocabulary_)  # type: ignore[no-any-return, unused-ignore]

@@ -1,0 +1,1 @@
+"""Page views, one module per role (plus the public pages and the shared case page)."""
