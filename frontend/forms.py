@@ -31,7 +31,9 @@ def show_domain_error(form: forms.Form, exc: DomainError) -> None:
     if not hasattr(form, "cleaned_data"):
         form.is_valid()
     if isinstance(exc, ValidationFailed) and exc.errors:
+        aliases: dict[str, str] = getattr(form, "error_aliases", {})
         for name, messages in exc.errors.items():
+            name = aliases.get(name, name)
             target = name if name in form.fields else None
             for message in messages:
                 form.add_error(target, str(message))
@@ -155,6 +157,9 @@ def _street_choices() -> list[tuple[Any, Any]]:
 
 
 class SubmissionForm(forms.Form):
+    # The service names the attachments "files" in its errors.
+    error_aliases = {"files": "attachments"}
+
     kind = forms.ChoiceField(
         label=_("Kind of message"), choices=[("", "—"), *Kind.choices], required=False
     )
@@ -178,7 +183,7 @@ class SubmissionForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel", **REQUIRED}),
     )
-    files = MultipleFileField(label=_("Photos or PDF files"), required=False)
+    attachments = MultipleFileField(label=_("Photos or PDF files"), required=False)
     allow_publish = forms.BooleanField(
         label=_("Public (公开): the question and the reply may be published without your name"),
         required=False,
@@ -216,7 +221,7 @@ class SubmissionForm(forms.Form):
             address=data.get("address") or "",
             allow_publish=bool(data.get("allow_publish")),
             keep_identity_secret=bool(data.get("keep_identity_secret")),
-            files=list(data.get("files") or []),
+            files=list(data.get("attachments") or []),
         )
 
 

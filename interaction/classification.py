@@ -33,11 +33,18 @@ def _get_holder() -> Any:
     return _holder
 
 
-def predict(text: str) -> Any | None:
+def message_text(subject: str, body: str) -> str:
+    """The one string the classifier sees for a message (subject weighted apart from body)."""
+    from classifier.features import compose_text
+
+    return compose_text(subject, body)
+
+
+def predict(subject: str, body: str) -> Any | None:
     """A Prediction (label, confidence, top_k, model_version), or None if no model works."""
     try:
         predictor = _get_holder().get()
-        return predictor.predict(text)
+        return predictor.predict(message_text(subject, body))
     except Exception as exc:  # missing or broken model: the dispatcher's queue takes over
         _alert_admins(exc)
         return None

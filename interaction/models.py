@@ -508,3 +508,4 @@ class PlatformSettings(models.Model):
     def load(cls) -> PlatformSettings:
         obj, _created = cls.objects.get_or_create(pk=1)
         return obj
+from .dialogue.models import *  # noqa: E402,F401,F403

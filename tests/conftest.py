@@ -61,3 +61,13 @@ def _no_model(settings: object, tmp_path_factory: pytest.TempPathFactory) -> Non
 
     settings.CLASSIFIER_MODEL_DIR = str(tmp_path_factory.mktemp("models"))  # type: ignore[attr-defined]
     classification.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer() -> object:
+    """Each test gets its own channel layer instance (Redis layers bind to one event loop)."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()

@@ -40,7 +40,7 @@ def make_user(
         role=role,
         display_name=name or f"{role} {n}",
         email=f"{name or role}{n}@example.org",
-        phone=extra.pop("phone", f"139{n:08d}"),
+        phone=extra.pop("phone", f"147{n:08d}"),
         **extra,
     )
     if department is not None:

@@ -1,7 +1,7 @@
 """Test settings: fast hasher, locmem mail; DATABASE_URL / REDIS_URL select PostgreSQL and Redis."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, env
+from .base import BASE_DIR, CHANNEL_LAYERS, REDIS_URL, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"  # noqa: S105
@@ -11,3 +11,9 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 CLASSIFIER_MODEL_DIR = env("WENZHENG_MODEL_DIR", default=str(BASE_DIR / "var" / "test-models"))
 LANGUAGE_CODE = "zh-hans"
+
+if REDIS_URL:
+    # A prefix per run: runs sharing one Redis never see each other's groups.
+    import uuid
+
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"wenzheng-test-{uuid.uuid4().hex[:8]}"

@@ -26,7 +26,7 @@ View = Callable[..., HttpResponse]
 def current_user(request: HttpRequest) -> User | None:
     """The signed-in user, or None for a visitor (services take None for anonymous citizens)."""
     user = request.user
-    return user if user.is_authenticated else None  # type: ignore[return-value]
+    return user if user.is_authenticated else None
 
 
 def role_required(*roles: str) -> Callable[[View], View]:

@@ -208,9 +208,14 @@ class Composer:
             address=address,
         )
 
-    def reply(self, rng: random.Random, top_category: str, values: dict[str, str]) -> str:
-        """A department's reply text for a case of `top_category`."""
-        template = rng.choice(self.templates["replies"][top_category])
+    def reply(
+        self, rng: random.Random, category: str, top_category: str, values: dict[str, str]
+    ) -> str:
+        """A department's reply: the leaf category's own text if any, else its top category's."""
+        replies = self.templates["replies"]
+        own = replies.get(category, [])
+        pool = own if own and rng.random() < 0.75 else replies[top_category]
+        template = rng.choice(pool)
         pools = {"days_fix": ["5个工作日", "10个工作日", "一个月"]}
         return self.fill(rng, template, dict(values), pools)
 

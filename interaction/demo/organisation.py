@@ -35,7 +35,9 @@ class OrganisationReport:
         self.created[kind] = self.created.get(kind, 0) + int(created)
 
 
-def _upsert(model: Any, report: OrganisationReport, kind: str, lookup: dict[str, Any], **values: Any) -> Any:
+def _upsert(
+    model: Any, report: OrganisationReport, kind: str, lookup: dict[str, Any], **values: Any
+) -> Any:
     """Create the row, or update only the fields that differ (a second run writes nothing)."""
     obj = model.objects.filter(**lookup).first()
     if obj is None:

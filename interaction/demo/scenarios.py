@@ -84,9 +84,7 @@ SCENARIOS: list[Scenario] = [
     Scenario("closed_basically", 35, (*_B, *_R, "evaluate_basic"), "past"),
     Scenario("closed_signed_only", 8, ("submit", "dispatch", "sign", *_R, "evaluate_any"), "past"),
     Scenario("closed_attitude_unsatisfied", 8, (*_B, *_R, "evaluate_attitude"), "past"),
-    Scenario(
-        "closed_after_redo", 12, (*_B, *_R, "evaluate_unsat", *_R, "evaluate_any"), "past"
-    ),
+    Scenario("closed_after_redo", 12, (*_B, *_R, "evaluate_unsat", *_R, "evaluate_any"), "past"),
     Scenario("closed_unrated", 15, (*_B, *_R, "unrated"), "past"),
     Scenario(
         "closed_after_info", 6, (*_B, "request_info", "provide_info", *_R, "evaluate_any"), "past"
@@ -94,7 +92,16 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         "closed_after_return",
         6,
-        ("submit", "dispatch_wrong", "return", "accept_return", "sign", "start", *_R, "evaluate_any"),
+        (
+            "submit",
+            "dispatch_wrong",
+            "return",
+            "accept_return",
+            "sign",
+            "start",
+            *_R,
+            "evaluate_any",
+        ),
         "past",
     ),
     Scenario("invalid", 12, ("submit_spam", "invalid"), "past"),

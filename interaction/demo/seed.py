@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.test.utils import override_settings
@@ -27,24 +29,20 @@ from django.utils import timezone
 from backend.accounts.models import Role, User
 from backend.organisation.models import Category, Department, Jurisdiction, Membership
 from interaction import classification
-from interaction.intake import Submission
 from interaction.models import (
     Case,
     CaseEvent,
     ExtensionRequest,
     Kind,
     Notification,
-    ReturnReason,
-    Satisfaction,
-    Urgency,
 )
 from interaction.routing import department_for, place_of
-from interaction.services import dispatch, evaluation, handling, review, supervision
-from interaction.services.intake import case_submit
+from interaction.services import supervision
 from interaction.states import Action, Status
 
 from .content import Composer, DemoMessage, city_data
-from .scenarios import SCENARIOS, STAFF_STEPS, Scenario, plan_times
+from .scenarios import SCENARIOS, Scenario, plan_times
+from .steps import STEP_HANDLERS
 from .timeline import Timeline, recompute_clocks
 
 logger = logging.getLogger(__name__)
@@ -56,6 +54,17 @@ DEMO_PHONE_PREFIX = "138000"
 ANON_PHONE_PREFIX = "1380001"
 ANON_NAMES = ["王先生", "李女士", "刘先生", "陈女士", "市民", "", "", "赵先生", "孙女士"]
 SIMULATED_MODEL_VERSION = "demo-seed"
+# Share of messages about city management in 青山区 (→ 青山区城市管理局, `district_liaison`)
+# and 北城区 (no district department: → 青川市城市管理局, `liaison`).
+FEATURED_SHARE = 0.22
+FEATURED_DISTRICTS = ("qingshan", "beicheng")
+FEATURED_CATEGORIES = [
+    "road-repair",
+    "street-lighting",
+    "illegal-construction",
+    "waste",
+    "greening",
+]
 
 
 def demo_cases() -> QuerySet[Case]:
@@ -152,6 +161,16 @@ class Seeder:
         runs.sort(key=lambda r: r.created)
         return runs
 
+    def _compose(self, rng: random.Random) -> DemoMessage:
+        """A message; a share goes to the departments of the named demo accounts, so that
+        `liaison` (city urban management) and `district_liaison` (青山区) have full inboxes."""
+        draw = rng.random()
+        if draw < FEATURED_SHARE:
+            district = FEATURED_DISTRICTS[0] if draw < FEATURED_SHARE / 2 else FEATURED_DISTRICTS[1]
+            street = rng.choice([s for s in self.composer.streets if s.district_code == district])
+            return self.composer.compose(rng, rng.choice(FEATURED_CATEGORIES), street)
+        return self.composer.compose(rng, self.composer.pick_category(rng))
+
     def _plan_one(self, scenario: Scenario, *, first: bool) -> Run:
         rng = self.rng
         if scenario.steps[0] == "submit_spam":
@@ -165,7 +184,7 @@ class Seeder:
                 street="",
             )
         else:
-            message = self.composer.compose(rng, self.composer.pick_category(rng))
+            message = self._compose(rng)
         if scenario.long_clock and message.kind in (Kind.CONSULTATION, Kind.HELP):
             message = DemoMessage(**{**message.__dict__, "kind": Kind.COMPLAINT})
         times = plan_times(rng, scenario, message.kind, self.now)
@@ -174,9 +193,7 @@ class Seeder:
         if first:
             citizen = self.cast.citizens[0]  # the `citizen` account sees every status
         elif not anonymous:
-            citizen = rng.choice(
-                [self.cast.citizens[0]] * 2 + self.cast.citizens[1:]
-            )
+            citizen = rng.choice([self.cast.citizens[0]] * 2 + self.cast.citizens[1:])
         if citizen is None:
             self._anon += 1
             phone = f"{ANON_PHONE_PREFIX}{self._anon:04d}"
@@ -190,7 +207,9 @@ class Seeder:
             citizen=citizen,
             phone=phone,
             contact_name=name,
-            dispatcher=rng.choices(self.cast.dispatchers, weights=[4, 1][: len(self.cast.dispatchers)])[0],
+            dispatcher=rng.choices(
+                self.cast.dispatchers, weights=[4, 1][: len(self.cast.dispatchers)]
+            )[0],
         )
 
     # --- running ----------------------------------------------------------------------------
@@ -235,7 +254,8 @@ class Seeder:
         return None if run.citizen else run.case.access_token
 
     def reply_text(self, run: Run, when: dt.datetime) -> str:
-        assert run.case is not None and run.department is not None
+        assert run.case is not None
+        assert run.department is not None
         category = self.cast.categories[run.message.category]
         top = category.parent.code if category.parent else category.code
         day = timezone.localtime(when) - dt.timedelta(days=1)
@@ -247,272 +267,7 @@ class Seeder:
             "estate": run.message.subject[:8],
             "street": street.name if street else "属地街道",
         }
-        return self.composer.reply(self.rng, top, values)
-
-
-# --- steps: each calls one real service --------------------------------------------------------
-
-
-def _submit(seeder: Seeder, run: Run) -> None:
-    rng = seeder.rng
-    m = run.message
-    district = seeder.cast.places.get(m.district)
-    street = seeder.cast.places.get(m.street)
-    choice = rng.random()
-    submission = Submission(
-        kind=m.kind,
-        subject=m.subject,
-        body=m.body,
-        contact_phone=run.phone,
-        contact_name=run.contact_name,
-        district_id=district.pk if district and choice < 0.65 else None,
-        street_id=street.pk if street and choice < 0.4 else None,
-        address=m.address,
-        allow_publish=rng.random() < 0.85,
-        keep_identity_secret=run.citizen is not None and rng.random() < 0.1,
-        urgency=Urgency.URGENT if rng.random() < 0.05 else Urgency.NORMAL,
-    )
-    run.case = case_submit(actor=run.citizen, submission=submission)
-    if not m.category:
-        return
-    category = seeder.cast.categories[m.category]
-    run.correct = department_for(category, place_of(run.case)) or seeder.cast.departments[0]
-    others = [d for d in seeder.cast.departments if d.pk != run.correct.pk]
-    run.wrong = rng.sample(others, 2)
-
-
-def _case_id(run: Run) -> int:
-    assert run.case is not None
-    return run.case.pk
-
-
-def _dispatch_to(seeder: Seeder, run: Run, department: Department) -> None:
-    run.case = dispatch.case_dispatch(
-        case_id=_case_id(run),
-        actor=run.dispatcher,
-        department_id=department.pk,
-        category_id=seeder.cast.categories[run.message.category].pk,
-    )
-    run.department = department
-
-
-def _dispatch(seeder: Seeder, run: Run) -> None:
-    assert run.correct is not None
-    _dispatch_to(seeder, run, run.correct)
-
-
-def _dispatch_wrong(seeder: Seeder, run: Run) -> None:
-    _dispatch_to(seeder, run, run.wrong[0])
-
-
-def _liaison(seeder: Seeder, run: Run) -> User:
-    assert run.department is not None
-    return seeder.cast.member(run.department.pk, Membership.Position.LIAISON)
-
-
-def _head(seeder: Seeder, run: Run) -> User:
-    assert run.department is not None
-    return seeder.cast.member(run.department.pk, Membership.Position.HEAD)
-
-
-def _sign(seeder: Seeder, run: Run) -> None:
-    run.case = handling.case_sign(case_id=_case_id(run), actor=_liaison(seeder, run))
-
-
-def _start(seeder: Seeder, run: Run) -> None:
-    run.case = handling.case_start(case_id=_case_id(run), actor=_liaison(seeder, run))
-
-
-def _return(seeder: Seeder, run: Run) -> None:
-    assert run.department is not None
-    level = run.department.jurisdiction.level
-    code = ReturnReason.TERRITORY if level == Jurisdiction.Level.DISTRICT else ReturnReason.FUNCTION
-    if seeder.rng.random() < 0.15:
-        code = ReturnReason.OWNERSHIP
-    run.case = handling.case_return(
-        case_id=_case_id(run),
-        actor=_liaison(seeder, run),
-        reason_code=code,
-        reason_text=seeder.composer.workflow_text(seeder.rng, "return_reasons", code),
-    )
-
-
-def _accept_return(seeder: Seeder, run: Run, department: Department) -> None:
-    run.case = dispatch.case_accept_return(
-        case_id=_case_id(run),
-        actor=run.dispatcher,
-        department_id=department.pk,
-        note="已核实，改派至职责单位。",
-    )
-    run.department = department
-
-
-def _accept_return_right(seeder: Seeder, run: Run) -> None:
-    assert run.correct is not None
-    _accept_return(seeder, run, run.correct)
-
-
-def _accept_return_wrong(seeder: Seeder, run: Run) -> None:
-    _accept_return(seeder, run, run.wrong[1])
-
-
-def _reject_return(seeder: Seeder, run: Run) -> None:
-    run.case = dispatch.case_reject_return(
-        case_id=_case_id(run),
-        actor=run.dispatcher,
-        note=seeder.composer.workflow_text(seeder.rng, "reject_return_notes"),
-    )
-
-
-def _request_info(seeder: Seeder, run: Run) -> None:
-    run.case = handling.case_request_info(
-        case_id=_case_id(run),
-        actor=_liaison(seeder, run),
-        question=seeder.composer.workflow_text(seeder.rng, "info_questions"),
-    )
-
-
-def _provide_info(seeder: Seeder, run: Run) -> None:
-    run.case = handling.case_provide_info(
-        case_id=_case_id(run),
-        actor=run.citizen,
-        token=seeder.token(run),
-        answer=seeder.composer.workflow_text(seeder.rng, "info_answers"),
-    )
-
-
-def _draft(seeder: Seeder, run: Run) -> None:
-    when = run.times[run.step]
-    handling.case_draft_reply(
-        case_id=_case_id(run), actor=_liaison(seeder, run), body=seeder.reply_text(run, when)
-    )
-
-
-def _reject_reply(seeder: Seeder, run: Run) -> None:
-    run.case = review.case_reject_reply(
-        case_id=_case_id(run),
-        actor=_head(seeder, run),
-        note=seeder.composer.workflow_text(seeder.rng, "reject_reply_notes"),
-    )
-
-
-def _approve(seeder: Seeder, run: Run) -> None:
-    run.case = review.case_approve_reply(case_id=_case_id(run), actor=_head(seeder, run))
-
-
-def _rework(seeder: Seeder, run: Run) -> None:
-    run.case = review.case_rework_reply(
-        case_id=_case_id(run),
-        actor=run.dispatcher,
-        note=seeder.composer.workflow_text(seeder.rng, "rework_notes"),
-    )
-
-
-def _publish(seeder: Seeder, run: Run) -> None:
-    run.case = review.case_publish_reply(case_id=_case_id(run), actor=run.dispatcher)
-
-
-def _evaluate(seeder: Seeder, run: Run, attitude: str, result: str, solved: bool) -> None:
-    key = "unsatisfied" if Satisfaction.UNSATISFIED in (attitude, result) else result
-    run.case = evaluation.case_evaluate(
-        case_id=_case_id(run),
-        actor=run.citizen,
-        token=seeder.token(run),
-        attitude=attitude,
-        result=result,
-        solved=solved,
-        comment=seeder.composer.workflow_text(seeder.rng, "evaluation_comments", key),
-    )
-
-
-def _evaluate_sat(seeder: Seeder, run: Run) -> None:
-    _evaluate(seeder, run, Satisfaction.SATISFIED, Satisfaction.SATISFIED, True)
-
-
-def _evaluate_basic(seeder: Seeder, run: Run) -> None:
-    attitude = seeder.rng.choice([Satisfaction.SATISFIED, Satisfaction.BASICALLY])
-    _evaluate(seeder, run, attitude, Satisfaction.BASICALLY, seeder.rng.random() < 0.6)
-
-
-def _evaluate_attitude(seeder: Seeder, run: Run) -> None:
-    _evaluate(seeder, run, Satisfaction.UNSATISFIED, Satisfaction.BASICALLY, False)
-
-
-def _evaluate_unsat(seeder: Seeder, run: Run) -> None:
-    attitude = seeder.rng.choice([Satisfaction.BASICALLY, Satisfaction.UNSATISFIED])
-    _evaluate(seeder, run, attitude, Satisfaction.UNSATISFIED, False)
-
-
-def _evaluate_any(seeder: Seeder, run: Run) -> None:
-    (_evaluate_sat if seeder.rng.random() < 0.5 else _evaluate_basic)(seeder, run)
-
-
-def _ext_request(seeder: Seeder, run: Run) -> None:
-    run.extension = handling.extension_request(
-        case_id=_case_id(run),
-        actor=_liaison(seeder, run),
-        days=seeder.rng.choice([3, 5, 7, 10]),
-        reason=seeder.composer.workflow_text(seeder.rng, "extension_reasons"),
-    )
-
-
-def _ext_decide(seeder: Seeder, run: Run, grant: bool) -> None:
-    assert run.extension is not None
-    supervision.extension_decide(
-        request_id=run.extension.pk,
-        actor=seeder.cast.supervisor,
-        grant=grant,
-        note="" if grant else "理由不充分，请在原期限内办结。",
-    )
-
-
-def _invalid(seeder: Seeder, run: Run) -> None:
-    spam = {s["body"]: s["reason"] for s in seeder.composer.templates["workflow"]["invalid"]}
-    reason = spam.get(run.message.body, "经核实，该事项不属于本平台受理范围。")
-    run.case = dispatch.case_close_invalid(case_id=_case_id(run), actor=run.dispatcher, reason=reason)
-
-
-def _merge(seeder: Seeder, run: Run) -> None:
-    assert run.target is not None
-    run.case = dispatch.case_merge(case_id=_case_id(run), actor=run.dispatcher, into_id=run.target.pk)
-
-
-def _wait(seeder: Seeder, run: Run) -> None:
-    """A planned moment without an action (the supervision run closes unrated cases later)."""
-
-
-STEP_HANDLERS: dict[str, Callable[[Seeder, Run], None]] = {
-    "submit": _submit,
-    "submit_spam": _submit,
-    "submit_dup": _submit,
-    "dispatch": _dispatch,
-    "dispatch_wrong": _dispatch_wrong,
-    "sign": _sign,
-    "start": _start,
-    "return": _return,
-    "accept_return": _accept_return_right,
-    "accept_return_wrong": _accept_return_wrong,
-    "reject_return": _reject_return,
-    "request_info": _request_info,
-    "provide_info": _provide_info,
-    "draft": _draft,
-    "reject_reply": _reject_reply,
-    "approve": _approve,
-    "rework": _rework,
-    "publish": _publish,
-    "evaluate_sat": _evaluate_sat,
-    "evaluate_basic": _evaluate_basic,
-    "evaluate_attitude": _evaluate_attitude,
-    "evaluate_unsat": _evaluate_unsat,
-    "evaluate_any": _evaluate_any,
-    "ext_request": _ext_request,
-    "ext_grant": lambda s, r: _ext_decide(s, r, True),
-    "ext_deny": lambda s, r: _ext_decide(s, r, False),
-    "invalid": _invalid,
-    "merge": _merge,
-    "unrated": _wait,
-}
-assert set(STEP_HANDLERS) >= STAFF_STEPS
+        return self.composer.reply(self.rng, category.code, top, values)
 
 
 # --- after the run ----------------------------------------------------------------------------
@@ -520,15 +275,16 @@ assert set(STEP_HANDLERS) >= STAFF_STEPS
 
 @contextmanager
 def seeding_mode() -> Iterator[None]:
-    """Demo seeding only: no classifier (cases wait for the demo dispatcher), no rate limit,
-    and no log line per SMS to the anonymous demo writers."""
+    """Demo seeding only: no classifier (cases wait for the demo dispatcher), no rate limit, no
+    live events (nobody listens to three months of history; an empty CHANNEL_LAYERS makes
+    `events._send` a no-op) and no log line per SMS to the anonymous demo writers."""
     original = classification.predict
     sms_logger = logging.getLogger("wenzheng.sms")
     level = sms_logger.level
-    setattr(classification, "predict", lambda text: None)  # noqa: B010
+    setattr(classification, "predict", lambda *args, **kwargs: None)  # noqa: B010
     sms_logger.setLevel(logging.WARNING)
     try:
-        with override_settings(WENZHENG_MAX_SUBMISSIONS_PER_HOUR=10**9):
+        with override_settings(WENZHENG_MAX_SUBMISSIONS_PER_HOUR=10**9, CHANNEL_LAYERS={}):
             yield
     finally:
         setattr(classification, "predict", original)  # noqa: B010
@@ -548,8 +304,9 @@ def _fix_unrated_closures(seeder: Seeder, ids: list[int]) -> None:
 
 
 def _model_available() -> bool:
-    from django.conf import settings
-
+    # The store's pointer file first: importing the classifier (scikit-learn) takes seconds.
+    if not (Path(settings.CLASSIFIER_MODEL_DIR) / "CURRENT").exists():
+        return False
     try:
         from classifier.store import current_version
 
@@ -566,8 +323,12 @@ def _queue_predictions(seeder: Seeder, runs: list[Run]) -> None:
     right, sometimes a sibling — with a confidence below the auto-dispatch threshold, under the
     model version "demo-seed".
     """
-    queued = [r for r in runs if r.case is not None and r.message.category]
-    queued = [r for r in queued if Case.objects.filter(pk=r.case.pk, status=Status.SUBMITTED).exists()]  # type: ignore[union-attr]
+    waiting = set(
+        Case.objects.filter(
+            pk__in=[r.case.pk for r in runs if r.case is not None], status=Status.SUBMITTED
+        ).values_list("pk", flat=True)
+    )
+    queued = [r for r in runs if r.case is not None and r.case.pk in waiting and r.message.category]
     if not queued:
         return
     use_model = _model_available()
@@ -578,7 +339,7 @@ def _queue_predictions(seeder: Seeder, runs: list[Run]) -> None:
         case = run.case
         assert case is not None
         place = place_of(case)
-        prediction = classification.predict(f"{case.subject}\n{case.body}") if use_model else None
+        prediction = classification.predict(case.subject, case.body) if use_model else None
         if prediction is not None:
             ranked = [(label, float(p)) for label, p in prediction.top_k[:3]]
             version = prediction.model_version
@@ -654,4 +415,3 @@ def wipe_demo_cases() -> int:
         CaseEvent.objects.filter(case_id__in=ids).delete()
         Case.objects.filter(pk__in=ids).delete()
     return len(ids)
-

@@ -56,6 +56,8 @@ TIME_FIELDS: list[tuple[type[models.Model], list[str]]] = [
     (Notification, ["created_at"]),
 ]
 BATCH = 500
+# Rows per UPDATE … CASE WHEN statement (SQLite evaluates the CASE linearly per row).
+UPDATE_BATCH = 100
 
 
 class Timeline:
@@ -88,7 +90,7 @@ class Timeline:
             for row in rows:
                 for name in fields:
                     setattr(row, name, self.map(getattr(row, name)))
-            manager.bulk_update(rows, fields, batch_size=BATCH)
+            manager.bulk_update(rows, fields, batch_size=UPDATE_BATCH)
             changed += len(rows)
         return changed
 
@@ -113,5 +115,5 @@ def recompute_clocks(case_ids: Sequence[int]) -> int:
     for case in cases:
         case.paused_days = paused.get((case.pk, case.stage_no), 0)
         compute_deadlines(case, calendar=calendar, platform=platform)
-    Case.objects.bulk_update(cases, ["paused_days", *DEADLINE_FIELDS], batch_size=BATCH)
+    Case.objects.bulk_update(cases, ["paused_days", *DEADLINE_FIELDS], batch_size=UPDATE_BATCH)
     return len(cases)

@@ -17,7 +17,7 @@ from .notifications import render
 def decide(case: Case, *, platform: PlatformSettings) -> RoutingDecision:
     """What the machine would do with `case`: category, confidence, department, auto or not."""
     decision = RoutingDecision()
-    prediction = classification.predict(f"{case.subject}\n{case.body}")
+    prediction = classification.predict(case.subject, case.body)
     place = place_of(case)
     decision.jurisdiction = place
     if prediction is None:

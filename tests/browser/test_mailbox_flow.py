@@ -232,3 +232,45 @@ def test_citizen_writes_city_replies_citizen_rates(
         ("publish_reply", "replied", "dispatch"),
         ("evaluate", "closed", "13712345678"),
     ]
+
+
+def test_supervision_board_and_printable_notice(
+    browser_world: World, live_server: Any, browser: Any
+) -> None:
+    import datetime as dt
+
+    from interaction.models import SupervisionLevel, SupervisionNotice
+    from interaction.services import dispatch, supervision
+    from tests.factories import submit
+
+    world = browser_world
+    case = submit(world.citizen, subject="东风路井盖缺失")
+    case = dispatch.case_dispatch(
+        case_id=case.pk,
+        actor=world.dispatcher,
+        department_id=world.city_roads.pk,
+        category_id=world.road_repair.pk,
+    )
+    supervision.supervise(now=case.notice_at + dt.timedelta(hours=1), digests=False)
+    notice = SupervisionNotice.objects.get(case=case, level=SupervisionLevel.NOTICE)
+    # The notice is due; make the case overdue for the board as well.
+    Case.objects.filter(pk=case.pk).update(
+        reply_deadline=case.reply_deadline - dt.timedelta(days=30)
+    )
+
+    supervisor = Persona(browser, live_server.url, PHONE)
+    supervisor.login("supervisor")
+    page = supervisor.go("/supervision/board/")
+    assert page.locator(f"[data-case='{case.tracking_no}']").count() >= 1
+    supervisor.shot("07-board-phone")
+    page = supervisor.go(f"/supervision/notices/{notice.pk}/")
+    assert notice.document_no in page.inner_text(".paper")
+    page.set_viewport_size(DESKTOP)
+    page.emulate_media(media="print")
+    assert not page.locator(".site-header").is_visible()
+    assert not page.locator("[data-print]").is_visible()
+    assert page.locator(".paper").is_visible()
+    supervisor.shot("08-notice-print")
+    page.pdf(path=str(RESULTS / "08-notice.pdf"), format="A4")
+    assert supervisor.external == []
+    supervisor.context.close()

@@ -61,7 +61,8 @@ def test_signed_in_citizen_writes_with_attachment_and_confidentiality(client, wo
     png = buffer.getvalue()
     photo = SimpleUploadedFile("lamp.png", png, content_type="image/png")
     response = client.post(
-        "/write/", {**VALID, "keep_identity_secret": "on", "allow_publish": "", "files": [photo]}
+        "/write/",
+        {**VALID, "keep_identity_secret": "on", "allow_publish": "", "attachments": [photo]},
     )
     assert response.status_code == 302
     case = Case.objects.get()
@@ -100,7 +101,7 @@ def test_write_rejects_a_street_outside_the_district(client, world: World):
 
 def test_write_rejects_a_file_that_is_not_an_image(client, world: World):
     fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 not an image", content_type="image/jpeg")
-    response = client.post("/write/", {**VALID, "files": [fake]})
+    response = client.post("/write/", {**VALID, "attachments": [fake]})
     assert "photo.jpg is not an image or a PDF." in text(response)
     assert Case.objects.count() == 0
 
@@ -250,3 +251,30 @@ def test_provide_info_without_the_token_is_refused(client, world: World):
         reverse("frontend:case-provide-info", args=[case.tracking_no]), {"answer": "x"}
     )
     assert response.status_code == 404
+
+
+def test_rate_limit_message_is_shown_above_the_form(client, world: World, settings):
+    settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR = 0
+    response = client.post("/write/", VALID)
+    body = text(response)
+    assert 'class="form-errors"' in body
+    assert "Too many messages in the last hour. Please try again later." in body
+    assert VALID["subject"] in body
+    assert Case.objects.count() == 0
+
+
+def test_attachments_are_served_only_to_those_who_see_private_details(client, world: World):
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "blue").save(buffer, "PNG")
+    photo = SimpleUploadedFile("坑.png", buffer.getvalue(), content_type="image/png")
+    client.force_login(world.citizen)
+    client.post("/write/", {**VALID, "attachments": [photo]})
+    case = Case.objects.get()
+    url = reverse("frontend:case-attachment", args=[case.tracking_no, case.attachments.get().pk])
+    response = page(client, world.citizen, url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == buffer.getvalue()
+    assert response["Content-Type"] == "image/png"
+    assert page(client, world.dispatcher, url).status_code == 200
+    assert page(client, world.other_citizen, url).status_code == 404
+    assert page(client, None, url).status_code == 404

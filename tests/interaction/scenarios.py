@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import uuid
 import zoneinfo
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.utils import timezone
 
 from interaction.models import Case
@@ -176,11 +178,20 @@ def reach(world: World, status: Status, *, citizen: Any = "default", **submissio
 # --- real-time events --------------------------------------------------------------------------
 
 
+# Long enough for a Redis round trip; the in-memory layer answers at once.
+_RECEIVE_WAIT = 0.5 if getattr(settings, "REDIS_URL", "") else 0.01
+
+
 def listen(group: str) -> str:
-    """A fresh channel on the (in-memory) channel layer that has joined `group`."""
+    """A fresh channel on the channel layer that has joined `group`.
+
+    A plain channel name (not a process-specific "!" one): the Redis layer binds the receive
+    buffer of process-specific channels to one event loop, and each async_to_sync call runs in
+    a new one.
+    """
     layer = get_channel_layer()
     assert layer is not None
-    channel: str = async_to_sync(layer.new_channel)()
+    channel = f"test.listener.{uuid.uuid4().hex}"
     async_to_sync(layer.group_add)(group, channel)
     return channel
 
@@ -194,7 +205,7 @@ def received(channel: str) -> list[dict[str, Any]]:
         messages = []
         while True:
             try:
-                messages.append(await asyncio.wait_for(layer.receive(channel), 0.01))
+                messages.append(await asyncio.wait_for(layer.receive(channel), _RECEIVE_WAIT))
             except TimeoutError:
                 return messages
 
