@@ -92,10 +92,12 @@ def request_bytes(host: str, port: int, i: int) -> bytes:
     return head + body
 
 
-async def read_response(reader: asyncio.StreamReader) -> int:
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """(status, whether the server keeps the connection open)."""
     status_line = await reader.readline()
     status = int(status_line.split()[1])
     length = 0
+    keep_alive = True
     while True:
         line = await reader.readline()
         if line in (b"\r\n", b""):
@@ -103,9 +105,11 @@ async def read_response(reader: asyncio.StreamReader) -> int:
         name, _, value = line.decode().partition(":")
         if name.lower() == "content-length":
             length = int(value.strip())
+        elif name.lower() == "connection" and value.strip().lower() == "close":
+            keep_alive = False
     if length:
         await reader.readexactly(length)
-    return status
+    return status, keep_alive
 
 
 async def drive(port: int, total: int, concurrency: int) -> tuple[list[float], dict[int, int], float]:
@@ -114,21 +118,29 @@ async def drive(port: int, total: int, concurrency: int) -> tuple[list[float], d
     counter = iter(range(total))
 
     async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        connection: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
         for i in counter:
             payload = request_bytes("127.0.0.1", port, i)
             start = time.perf_counter()
-            writer.write(payload)
-            await writer.drain()
+            keep_alive = False
             try:
-                status = await read_response(reader)
+                # Connecting is part of the request's time (gunicorn's sync workers close
+                # every connection after one response).
+                if connection is None:
+                    connection = await asyncio.open_connection("127.0.0.1", port)
+                reader, writer = connection
+                writer.write(payload)
+                await writer.drain()
+                status, keep_alive = await read_response(reader)
             except (asyncio.IncompleteReadError, ConnectionError, ValueError, IndexError):
-                writer.close()
-                reader, writer = await asyncio.open_connection("127.0.0.1", port)
                 status = 599
             latencies.append((time.perf_counter() - start) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
-        writer.close()
+            if not keep_alive and connection is not None:
+                connection[1].close()
+                connection = None
+        if connection is not None:
+            connection[1].close()
 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))

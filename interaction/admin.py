@@ -41,8 +41,16 @@ class CaseEventInline(admin.TabularInline):
 
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin):
-    list_display = ("tracking_no", "subject", "kind", "status", "lead_department",
-                    "reply_deadline", "is_problem", "created_at")
+    list_display = (
+        "tracking_no",
+        "subject",
+        "kind",
+        "status",
+        "lead_department",
+        "reply_deadline",
+        "is_problem",
+        "created_at",
+    )
     list_filter = ("status", "kind", "is_problem", "lead_department", "category__parent")
     search_fields = ("tracking_no", "subject")
     date_hierarchy = "created_at"
@@ -51,8 +59,15 @@ class CaseAdmin(ReadOnlyAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "case", "action", "from_status", "to_status", "actor",
-                    "actor_role")
+    list_display = (
+        "created_at",
+        "case",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "actor_role",
+    )
     list_filter = ("action", "actor_role")
     search_fields = ("case__tracking_no",)
 
@@ -65,8 +80,14 @@ class SupervisionNoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "case", "department", "days_requested", "decision",
-                    "days_granted")
+    list_display = (
+        "created_at",
+        "case",
+        "department",
+        "days_requested",
+        "decision",
+        "days_granted",
+    )
     list_filter = ("decision",)
 
 
@@ -83,8 +104,14 @@ class DeadlinePolicyAdmin(admin.ModelAdmin):
 
 @admin.register(PlatformSettings)
 class PlatformSettingsAdmin(admin.ModelAdmin):
-    list_display = ("auto_dispatch_threshold", "evaluation_days", "problem_case_threshold",
-                    "warning_ratio", "criticism_after_days", "review_days")
+    list_display = (
+        "auto_dispatch_threshold",
+        "evaluation_days",
+        "problem_case_threshold",
+        "warning_ratio",
+        "criticism_after_days",
+        "review_days",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PlatformSettings.objects.exists()

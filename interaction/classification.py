@@ -50,6 +50,11 @@ def predict(subject: str, body: str) -> Any | None:
         return None
 
 
+def model_threshold() -> float:
+    """The auto-dispatch threshold chosen when the current model was trained."""
+    return float(_get_holder().get().threshold)
+
+
 def reset() -> None:
     """Forget the loaded model (tests, after training in the same process)."""
     global _holder

@@ -48,11 +48,15 @@ class Limits:
 
 def limits_for(kind: str, urgency: str) -> Limits:
     """The configured limits for a kind and urgency, or the defaults."""
-    policy = DeadlinePolicy.objects.filter(kind=kind, urgency=urgency).first()
-    if policy is None and urgency != Urgency.NORMAL:
-        policy = DeadlinePolicy.objects.filter(kind=kind, urgency=Urgency.NORMAL).first()
+    from backend.refcache import cached
+
+    policies = cached("deadline_policies", lambda: {
+        (p.kind, p.urgency): Limits(p.sign_days, p.reply_days)
+        for p in DeadlinePolicy.objects.all()
+    })
+    policy = policies.get((kind, urgency)) or policies.get((kind, Urgency.NORMAL))
     if policy is not None:
-        return Limits(policy.sign_days, policy.reply_days)
+        return policy
     return Limits(DEFAULT_SIGN_DAYS, DEFAULT_REPLY_DAYS.get(Kind(kind), 13))
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 from collections.abc import Iterable
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.db import transaction
 
 from .models import Case
@@ -54,15 +57,45 @@ def case_event(case: Case, name: str, **extra: Any) -> dict[str, Any]:
     }
 
 
-def _send(groups: Iterable[str], payload: dict[str, Any]) -> None:
+async def _send_all(groups: list[str], payload: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
         for group in groups:
-            async_to_sync(layer.group_send)(group, payload)
+            await layer.group_send(group, payload)
     except Exception:  # a broken channel layer must never undo a committed change
         logger.exception("could not publish %s", payload.get("event"))
+
+
+class _Sender:
+    """One event loop in a daemon thread per process, so a request never waits for delivery."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="wenzheng-events",
+                                 daemon=True).start()
+                self._loop = loop
+            return self._loop
+
+    def submit(self, groups: list[str], payload: dict[str, Any]) -> None:
+        asyncio.run_coroutine_threadsafe(_send_all(groups, payload), self.loop())
+
+
+_sender = _Sender()
+
+
+def _send(groups: list[str], payload: dict[str, Any]) -> None:
+    if settings.WENZHENG_EVENTS_IN_BACKGROUND:
+        _sender.submit(groups, payload)
+    else:
+        async_to_sync(_send_all)(groups, payload)
 
 
 def publish_on_commit(groups: Iterable[str], payload: dict[str, Any]) -> None:

@@ -491,7 +491,12 @@ class PlatformSettings(models.Model):
     evaluation_days = models.PositiveSmallIntegerField(
         _("days the citizen has to evaluate"), default=7
     )
-    auto_dispatch_threshold = models.FloatField(_("auto-dispatch confidence"), default=0.85)
+    auto_dispatch_threshold = models.FloatField(
+        _("auto-dispatch confidence"), null=True, blank=True,
+        help_text=_("Messages classified with at least this confidence are dispatched "
+                    "automatically. Empty: the threshold chosen when the model was trained "
+                    "(97 % precision on the training data)."),
+    )
     problem_case_threshold = models.PositiveSmallIntegerField(
         _("returns or redos before a case is a problem case"), default=3
     )
@@ -506,6 +511,14 @@ class PlatformSettings(models.Model):
 
     @classmethod
     def load(cls) -> PlatformSettings:
-        obj, _created = cls.objects.get_or_create(pk=1)
-        return obj
+        """The settings row (created with the defaults on first use; cached briefly)."""
+        from backend.refcache import cached
+
+        def loader() -> PlatformSettings:
+            obj, _created = cls.objects.get_or_create(pk=1)
+            return obj
+
+        return cached("platform_settings", loader)
+
+
 from .dialogue.models import *  # noqa: E402,F401,F403

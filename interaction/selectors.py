@@ -251,9 +251,7 @@ def supervision_notice(*, notice_id: int) -> SupervisionNotice | None:
 def pending_returns_for(cases: list[Case]) -> dict[int, ReturnRequest]:
     """The pending return request of each case in `cases` (one query), by case id."""
     rows = (
-        ReturnRequest.objects.filter(
-            case__in=cases, decision=ReturnRequest.Decision.PENDING
-        )
+        ReturnRequest.objects.filter(case__in=cases, decision=ReturnRequest.Decision.PENDING)
         .select_related("department")
         .order_by("created_at")
     )

@@ -58,12 +58,16 @@ class CalendarOverrideAdmin(admin.ModelAdmin):
     list_display = ("date", "is_workday", "name")
     date_hierarchy = "date"
 
-    def save_model(self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: CalendarOverride, form: Any, change: bool
+    ) -> None:
         from interaction.services.calendar import calendar_override_set
 
         changed = calendar_override_set(
             actor=request.user,  # type: ignore[arg-type]
-            date=obj.date, is_workday=obj.is_workday, name=obj.name,
+            date=obj.date,
+            is_workday=obj.is_workday,
+            name=obj.name,
         )
         obj.pk = CalendarOverride.objects.get(date=obj.date).pk
         self.message_user(request, f"{changed} open deadlines recomputed.")

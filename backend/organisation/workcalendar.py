@@ -43,11 +43,16 @@ class WorkCalendar:
 
     @classmethod
     def load(cls) -> WorkCalendar:
-        """The calendar with every admin override from the database."""
+        """The calendar with every admin override from the database (cached briefly)."""
+        from backend.refcache import cached
+
         from .models import CalendarOverride
 
-        rows = CalendarOverride.objects.values_list("date", "is_workday", "name")
-        return cls({d: (w, n) for d, w, n in rows})
+        def loader() -> WorkCalendar:
+            rows = CalendarOverride.objects.values_list("date", "is_workday", "name")
+            return cls({d: (w, n) for d, w, n in rows})
+
+        return cached("work_calendar", loader)
 
     def day(self, date: dt.date) -> DayInfo:
         info = self._cache.get(date)

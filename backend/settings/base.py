@@ -184,3 +184,7 @@ WENZHENG_SMS_BACKEND = env("WENZHENG_SMS_BACKEND", default="interaction.sms.LogS
 WENZHENG_MAX_SUBMISSIONS_PER_HOUR = env.int("WENZHENG_MAX_SUBMISSIONS_PER_HOUR", default=5)
 WENZHENG_MAX_ATTACHMENT_BYTES = env.int("WENZHENG_MAX_ATTACHMENT_BYTES", default=5 * 1024 * 1024)
 WENZHENG_MAX_ATTACHMENTS = env.int("WENZHENG_MAX_ATTACHMENTS", default=5)
+# Seconds a process keeps reference data (catalogue, calendar, settings) before re-reading it.
+WENZHENG_REFDATA_TTL = env.int("WENZHENG_REFDATA_TTL", default=30)
+# Deliver real-time events from a background thread (never delays the request that caused them).
+WENZHENG_EVENTS_IN_BACKGROUND = env.bool("WENZHENG_EVENTS_IN_BACKGROUND", default=False)

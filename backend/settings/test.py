@@ -11,9 +11,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")
 CLASSIFIER_MODEL_DIR = env("WENZHENG_MODEL_DIR", default=str(BASE_DIR / "var" / "test-models"))
 LANGUAGE_CODE = "zh-hans"
+WENZHENG_REFDATA_TTL = 0
+WENZHENG_EVENTS_IN_BACKGROUND = False
 
 if REDIS_URL:
     # A prefix per run: runs sharing one Redis never see each other's groups.
     import uuid
 
-    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"wenzheng-test-{uuid.uuid4().hex[:8]}"
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"wenzheng-test-{uuid.uuid4().hex[:8]}"  # type: ignore[index]

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.test.utils import override_settings
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Role, User
 from backend.organisation.models import Category, Department, Jurisdiction, Membership
@@ -38,6 +39,7 @@ from interaction.models import (
 )
 from interaction.routing import department_for, place_of
 from interaction.services import supervision
+from interaction.services.notifications import render
 from interaction.states import Action, Status
 
 from .content import Composer, DemoMessage, city_data
@@ -343,6 +345,7 @@ def _queue_predictions(seeder: Seeder, runs: list[Run]) -> None:
         if prediction is not None:
             ranked = [(label, float(p)) for label, p in prediction.top_k[:3]]
             version = prediction.model_version
+            note = render(_("Demo data: left in the queue for a dispatcher."))
         else:
             truth = categories[run.message.category]
             siblings = [c for c in leaves if c.parent_id == truth.parent_id and c.pk != truth.pk]
@@ -354,6 +357,7 @@ def _queue_predictions(seeder: Seeder, runs: list[Run]) -> None:
             third = round(max(0.01, rng.uniform(0.0, 1 - top - second)), 4)
             ranked = [(first.code, top), (rest[0].code, second), (rest[1].code, third)]
             version = SIMULATED_MODEL_VERSION
+            note = render(_("Low confidence: waiting for a dispatcher."))
         suggestions = []
         for code, probability in ranked:
             category = categories.get(code)
@@ -374,7 +378,7 @@ def _queue_predictions(seeder: Seeder, runs: list[Run]) -> None:
             prediction_confidence=ranked[0][1],
             model_version=version,
             suggestions=suggestions,
-            routing_note="置信度较低，等待人工分派。",
+            routing_note=note[:200],
         )
 
 

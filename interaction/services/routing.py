@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from backend.organisation.models import Category
-
 from .. import classification
 from ..models import Case, PlatformSettings
-from ..routing import RoutingDecision, department_for, place_of
+from ..routing import RoutingDecision, catalogue, department_for, place_of
 from ..workflow import record_event
 from .dispatch import dispatch_locked
 from .notifications import render
@@ -18,20 +16,19 @@ def decide(case: Case, *, platform: PlatformSettings) -> RoutingDecision:
     """What the machine would do with `case`: category, confidence, department, auto or not."""
     decision = RoutingDecision()
     prediction = classification.predict(case.subject, case.body)
-    place = place_of(case)
+    data = catalogue()
+    place = place_of(case, data)
     decision.jurisdiction = place
     if prediction is None:
         decision.note = str(_("No classifier model is available."))
         return decision
     decision.model_version = prediction.model_version
     decision.confidence = prediction.confidence
-    codes = [label for label, _p in prediction.top_k[:3]]
-    categories = {c.code: c for c in Category.objects.filter(code__in=codes)}
     for label, probability in prediction.top_k[:3]:
-        category = categories.get(label)
-        if category is None:
+        category = data.category(label)
+        if category is None or not category.is_active:
             continue
-        department = department_for(category, place)
+        department = department_for(category, place, data)
         decision.suggestions.append(
             {
                 "category_id": category.pk,
@@ -41,13 +38,16 @@ def decide(case: Case, *, platform: PlatformSettings) -> RoutingDecision:
                 "department": str(department) if department else "",
             }
         )
-    decision.category = categories.get(prediction.label)
+    decision.category = data.category(prediction.label)
     if decision.category is not None:
-        decision.department = department_for(decision.category, place)
+        decision.department = department_for(decision.category, place, data)
+    threshold = platform.auto_dispatch_threshold
+    if threshold is None:  # the admin left it to the model: 97 % precision on training data
+        threshold = classification.model_threshold()
     decision.auto = (
         decision.category is not None
         and decision.department is not None
-        and prediction.confidence >= platform.auto_dispatch_threshold
+        and prediction.confidence >= threshold
     )
     if not decision.auto:
         decision.note = str(_("Low confidence: waiting for a dispatcher."))

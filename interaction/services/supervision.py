@@ -130,8 +130,7 @@ def _supervise_batch(now: dt.datetime) -> tuple[dict[int, int], int]:
     if not cases:
         return issued, 0
     existing = set(
-        SupervisionNotice.objects.filter(case__in=cases).values_list("case_id", "stage_no",
-                                                                     "level")
+        SupervisionNotice.objects.filter(case__in=cases).values_list("case_id", "stage_no", "level")
     )
     notices: list[SupervisionNotice] = []
     events: list[CaseEvent] = []
@@ -142,8 +141,11 @@ def _supervise_batch(now: dt.datetime) -> tuple[dict[int, int], int]:
     for case in cases:
         if case.lead_department_id not in members:
             members[case.lead_department_id] = department_user_ids(case.lead_department_id)
-        deadline = (timezone.localtime(case.reply_deadline).strftime("%Y-%m-%d")
-                    if case.reply_deadline else "")
+        deadline = (
+            timezone.localtime(case.reply_deadline).strftime("%Y-%m-%d")
+            if case.reply_deadline
+            else ""
+        )
         target = case.supervision_level
         for level, moment_field, text in LEVELS:
             moment = getattr(case, moment_field)
@@ -153,30 +155,43 @@ def _supervise_batch(now: dt.datetime) -> tuple[dict[int, int], int]:
             if (case.pk, case.stage_no, level) in existing:
                 continue
             doc = document_no(case, level, now)
-            notices.append(SupervisionNotice(
-                case=case, stage_no=case.stage_no, level=level,
-                department=case.lead_department, document_no=doc, deadline=case.reply_deadline,
-            ))
-            events.append(CaseEvent(
-                case=case, action="supervision", actor=None, actor_role="system",
-                department=case.lead_department, is_public=level >= SupervisionLevel.NOTICE,
-                reason=str(SupervisionLevel(level).label), data={"level": level, "document": doc},
-            ))
+            notices.append(
+                SupervisionNotice(
+                    case=case,
+                    stage_no=case.stage_no,
+                    level=level,
+                    department=case.lead_department,
+                    document_no=doc,
+                    deadline=case.reply_deadline,
+                )
+            )
+            events.append(
+                CaseEvent(
+                    case=case,
+                    action="supervision",
+                    actor=None,
+                    actor_role="system",
+                    department=case.lead_department,
+                    is_public=level >= SupervisionLevel.NOTICE,
+                    reason=str(SupervisionLevel(level).label),
+                    data={"level": level, "document": doc},
+                )
+            )
             message = render(text, no=case.tracking_no, deadline=deadline, doc=doc)  # type: ignore[arg-type]
             recipients = set(members[case.lead_department_id])
             if level >= SupervisionLevel.NOTICE:
                 recipients |= set(supervisors)
-            notes.extend(Notification(recipient_id=uid, case=case, verb="supervision",
-                                      text=message[:300]) for uid in recipients)
+            notes.extend(
+                Notification(recipient_id=uid, case=case, verb="supervision", text=message[:300])
+                for uid in recipients
+            )
             issued[level] += 1
         by_level[target].append(case.pk)
     SupervisionNotice.objects.bulk_create(notices, ignore_conflicts=True)
     CaseEvent.objects.bulk_create(events)
     Notification.objects.bulk_create(notes, batch_size=1000)
     for level, ids in by_level.items():
-        Case.objects.filter(pk__in=ids, supervision_level__lt=level).update(
-            supervision_level=level
-        )
+        Case.objects.filter(pk__in=ids, supervision_level__lt=level).update(supervision_level=level)
     for case in cases:
         publish_on_commit(case_groups(case), case_event(case, "supervision"))
     return issued, len(cases)

@@ -50,8 +50,9 @@ def _split(rows: list[tuple[str, str, str]], seed: int) -> tuple[list[int], list
     return train, test
 
 
-def classifier_train(*, if_missing: bool = False, seed: int = 0,
-                     promote_always: bool = False) -> TrainingOutcome:
+def classifier_train(
+    *, if_missing: bool = False, seed: int = 0, promote_always: bool = False
+) -> TrainingOutcome:
     """Train a new model; promote it only if it is not worse than the current one on the same
     held-out data. Running workers pick the promoted model up without a restart."""
     from classifier import store
@@ -67,8 +68,13 @@ def classifier_train(*, if_missing: bool = False, seed: int = 0,
     train_idx, test_idx = _split(rows, seed)
     held_texts = [texts[i] for i in test_idx]
     held_labels = [labels[i] for i in test_idx]
-    report = evaluate([texts[i] for i in train_idx], [labels[i] for i in train_idx],
-                      held_texts, held_labels, seed=seed)
+    report = evaluate(
+        [texts[i] for i in train_idx],
+        [labels[i] for i in train_idx],
+        held_texts,
+        held_labels,
+        seed=seed,
+    )
     current_report = None
     if current is not None and not promote_always:
         try:
@@ -76,10 +82,15 @@ def classifier_train(*, if_missing: bool = False, seed: int = 0,
         except (store.ModelNotFound, store.ModelIntegrityError):
             current_report = None
     model = train(texts, labels, seed=seed)
-    version = store.save(model, directory, extra={
-        "held_out_macro_f1": report["macro_f1"], "held_out_size": len(test_idx),
-        "sources": sources,
-    })
+    version = store.save(
+        model,
+        directory,
+        extra={
+            "held_out_macro_f1": report["macro_f1"],
+            "held_out_size": len(test_idx),
+            "sources": sources,
+        },
+    )
     better = current_report is None or report["macro_f1"] >= current_report["macro_f1"]
     if better:
         store.promote(version, directory)
@@ -98,6 +109,8 @@ def _score_current(directory: str, texts: list[str], labels: list[str]) -> dict[
     predictor = store.load_current(directory).predictor()
     predicted = [p.label for p in predictor.predict_batch(texts)]
     present = sorted(set(labels))
-    return {"macro_f1": float(f1_score(labels, predicted, labels=present, average="macro",
-                                       zero_division=0))}
-
+    return {
+        "macro_f1": float(
+            f1_score(labels, predicted, labels=present, average="macro", zero_division=0)
+        )
+    }

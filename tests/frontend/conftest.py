@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import Client
 
 from backend.accounts.models import User
@@ -66,3 +67,9 @@ def approved(world: World, **overrides: object) -> Case:
 def replied(world: World, **overrides: object) -> Case:
     case = approved(world, **overrides)
     return review.case_publish_reply(case_id=case.pk, actor=world.dispatcher)
+
+
+@pytest.fixture
+def english(settings) -> None:
+    """For tests that compare English texts: the UI's default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"

@@ -80,7 +80,7 @@ def test_signed_in_citizen_writes_with_attachment_and_confidentiality(client, wo
     )
 
 
-def test_write_form_error_keeps_the_text_and_shows_the_exact_message(client, world: World):
+def test_write_form_error_keeps_the_text_and_shows_the_exact_message(client, world: World, english):
     response = client.post("/write/", {**VALID, "subject": "", "contact_phone": "12345"})
     body = text(response)
     assert response.status_code == 200
@@ -91,7 +91,7 @@ def test_write_form_error_keeps_the_text_and_shows_the_exact_message(client, wor
     assert Case.objects.count() == 0
 
 
-def test_write_rejects_a_street_outside_the_district(client, world: World):
+def test_write_rejects_a_street_outside_the_district(client, world: World, english):
     response = client.post(
         "/write/", {**VALID, "district": world.west.pk, "street": world.east_street.pk}
     )
@@ -99,7 +99,7 @@ def test_write_rejects_a_street_outside_the_district(client, world: World):
     assert Case.objects.count() == 0
 
 
-def test_write_rejects_a_file_that_is_not_an_image(client, world: World):
+def test_write_rejects_a_file_that_is_not_an_image(client, world: World, english):
     fake = SimpleUploadedFile("photo.jpg", b"MZ\x90\x00 not an image", content_type="image/jpeg")
     response = client.post("/write/", {**VALID, "attachments": [fake]})
     assert "photo.jpg is not an image or a PDF." in text(response)
@@ -147,12 +147,13 @@ def test_case_page_shows_step_unit_working_time_and_deadline_explanation(client,
     case = handling_case(world)
     body = text(page(client, world.citizen, case.get_absolute_url()))
     assert world.city_roads.name in body  # which unit
-    assert 'class="current" aria-current="step"><span>Being handled' in body  # which step
+    # The citizen's page speaks the default language, Simplified Chinese.
+    assert 'class="current" aria-current="step"><span>办理中' in body  # which step
     assert 'data-testid="working-time"' in body
-    assert f"of {case.limit_days} working days used" in body
+    assert f"办理时限 {case.limit_days} 个工作日" in body
     assert holiday.strftime("%Y-%m-%d") in body
     assert "测试假日" in body
-    assert "How the deadline is computed" in body
+    assert "办理期限计算方法" in body
 
 
 def test_deadline_explanation_flags_an_unofficial_calendar(client, world: World):
@@ -189,7 +190,7 @@ def test_citizen_rates_the_reply_on_the_case_page(client, world: World):
 
 
 def test_rating_without_a_result_shows_the_exact_message_and_keeps_the_comment(
-    client, world: World
+    client, world: World, english
 ):
     case = replied(world)
     client.force_login(world.citizen)
@@ -253,7 +254,7 @@ def test_provide_info_without_the_token_is_refused(client, world: World):
     assert response.status_code == 404
 
 
-def test_rate_limit_message_is_shown_above_the_form(client, world: World, settings):
+def test_rate_limit_message_is_shown_above_the_form(client, world: World, settings, english):
     settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR = 0
     response = client.post("/write/", VALID)
     body = text(response)

@@ -72,7 +72,7 @@ def test_liaison_signs_starts_and_drafts_through_the_pages(client, world: World)
     assert actions[-3:] == ["sign", "start", "draft_reply"]
 
 
-def test_signing_twice_shows_the_services_message(client, world: World):
+def test_signing_twice_shows_the_services_message(client, world: World, english):
     case = dispatched(world)
     client.force_login(world.liaison)
     url = reverse("frontend:case-sign", args=[case.tracking_no])
@@ -81,7 +81,7 @@ def test_signing_twice_shows_the_services_message(client, world: World):
     assert "This action is not possible in the case&#x27;s current state." in text(response)
 
 
-def test_short_reply_keeps_the_text_and_shows_the_exact_message(client, world: World):
+def test_short_reply_keeps_the_text_and_shows_the_exact_message(client, world: World, english):
     case = handling_case(world)
     client.force_login(world.liaison)
     response = client.post(
@@ -94,7 +94,7 @@ def test_short_reply_keeps_the_text_and_shows_the_exact_message(client, world: W
     assert not Reply.objects.filter(case=case).exists()
 
 
-def test_return_with_reason_code_and_text(client, world: World):
+def test_return_with_reason_code_and_text(client, world: World, english):
     case = dispatched(world)
     client.force_login(world.liaison)
     url = reverse("frontend:case-return", args=[case.tracking_no])
@@ -125,7 +125,7 @@ def test_request_info_from_the_citizen(client, world: World):
     assert 'name="do_provide_info"' in body
 
 
-def test_request_extension(client, world: World):
+def test_request_extension(client, world: World, english):
     case = handling_case(world)
     client.force_login(world.liaison)
     url = reverse("frontend:case-request-extension", args=[case.tracking_no])
@@ -166,7 +166,7 @@ def test_approvals_list_and_approve(client, world: World):
     assert case.replies.get().approved_by == world.head
 
 
-def test_head_sends_back_with_a_note(client, world: World):
+def test_head_sends_back_with_a_note(client, world: World, english):
     case = drafted(world)
     client.force_login(world.head)
     url = reverse("frontend:case-reject-reply", args=[case.tracking_no])

@@ -117,7 +117,7 @@ def test_manual_dispatch_with_assisting_departments(client, world: World):
     assert CaseEvent.objects.get(case=case, action="dispatch").reason == "请住房局协助"
 
 
-def test_dispatch_without_department_shows_the_exact_message(client, world: World):
+def test_dispatch_without_department_shows_the_exact_message(client, world: World, english):
     case = submit(world.citizen)
     client.force_login(world.dispatcher)
     response = client.post(
@@ -131,7 +131,7 @@ def test_dispatch_without_department_shows_the_exact_message(client, world: Worl
     assert case.status == Status.SUBMITTED
 
 
-def test_close_as_spam_needs_a_reason_and_then_closes(client, world: World):
+def test_close_as_spam_needs_a_reason_and_then_closes(client, world: World, english):
     case = submit(world.citizen)
     client.force_login(world.dispatcher)
     url = reverse("frontend:case-close-invalid", args=[case.tracking_no])
@@ -144,7 +144,7 @@ def test_close_as_spam_needs_a_reason_and_then_closes(client, world: World):
     assert "广告信息" in text(page(client, world.citizen, case.get_absolute_url()))
 
 
-def test_merge_into_an_earlier_case(client, world: World):
+def test_merge_into_an_earlier_case(client, world: World, english):
     first = submit(world.citizen, subject="第一封")
     second = submit(world.other_citizen, subject="第二封")
     Case.objects.filter(pk=first.pk).update(created_at=second.created_at.replace(year=2020))
@@ -157,7 +157,7 @@ def test_merge_into_an_earlier_case(client, world: World):
     assert second.merged_into_id == first.pk
 
 
-def test_merge_into_a_later_case_shows_the_services_message(client, world: World):
+def test_merge_into_a_later_case_shows_the_services_message(client, world: World, english):
     first = submit(world.citizen, subject="第一封")
     second = submit(world.other_citizen, subject="第二封")
     Case.objects.filter(pk=first.pk).update(created_at=second.created_at.replace(year=2020))
@@ -170,7 +170,7 @@ def test_merge_into_a_later_case_shows_the_services_message(client, world: World
     assert first.status == Status.SUBMITTED
 
 
-def test_accept_return_redispatches_elsewhere(client, world: World):
+def test_accept_return_redispatches_elsewhere(client, world: World, english):
     case = dispatched(world)
     handling.case_return(
         case_id=case.pk, actor=world.liaison, reason_code="territory", reason_text="属东城区"
@@ -225,7 +225,7 @@ def test_reviews_list_and_pass(client, world: World):
     assert case.replies.get().state == Reply.State.PUBLISHED
 
 
-def test_review_send_back_needs_a_note(client, world: World):
+def test_review_send_back_needs_a_note(client, world: World, english):
     case = approved(world)
     client.force_login(world.dispatcher)
     url = reverse("frontend:case-rework-reply", args=[case.tracking_no])

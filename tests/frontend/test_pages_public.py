@@ -105,7 +105,7 @@ def test_register_creates_a_citizen_and_signs_in(client, world: World):
     assert client.get("/my/cases/").status_code == 200
 
 
-def test_register_refuses_a_phone_already_used_and_keeps_the_input(client, world: World):
+def test_register_refuses_a_phone_already_used_and_keeps_the_input(client, world: World, english):
     response = client.post(
         "/register/",
         {
@@ -122,7 +122,7 @@ def test_register_refuses_a_phone_already_used_and_keeps_the_input(client, world
     assert User.objects.filter(display_name="冒名者").count() == 0
 
 
-def test_register_needs_a_phone_or_an_email(client, world: World):
+def test_register_needs_a_phone_or_an_email(client, world: World, english):
     response = client.post(
         "/register/", {"password1": "Lao-Wang-2024!", "password2": "Lao-Wang-2024!"}
     )

@@ -66,7 +66,7 @@ def test_supervisor_grants_fewer_days_than_asked(client, world: World):
     assert case.reply_deadline > before
 
 
-def test_granting_more_days_than_asked_shows_the_exact_message(client, world: World):
+def test_granting_more_days_than_asked_shows_the_exact_message(client, world: World, english):
     request = _extension(world, days=5)
     client.force_login(world.supervisor)
     response = client.post(
@@ -81,7 +81,7 @@ def test_granting_more_days_than_asked_shows_the_exact_message(client, world: Wo
     assert request.decision == "pending"
 
 
-def test_denying_needs_a_note(client, world: World):
+def test_denying_needs_a_note(client, world: World, english):
     request = _extension(world)
     client.force_login(world.supervisor)
     url = reverse("frontend:extension-decide", args=[request.pk])

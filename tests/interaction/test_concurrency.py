@@ -43,8 +43,12 @@ def race(*calls: Callable[[], object]) -> list[object]:
 def test_two_liaisons_signing_at_once_one_wins(world: World):
     second = make_user(Role.LIAISON, name="second_liaison", department=world.city_roads)
     case = submit(world.citizen)
-    dispatch.case_dispatch(case_id=case.pk, actor=world.dispatcher,
-                           department_id=world.city_roads.pk, category_id=world.road_repair.pk)
+    dispatch.case_dispatch(
+        case_id=case.pk,
+        actor=world.dispatcher,
+        department_id=world.city_roads.pk,
+        category_id=world.road_repair.pk,
+    )
 
     results = race(
         lambda: handling.case_sign(case_id=case.pk, actor=world.liaison),
@@ -55,8 +59,10 @@ def test_two_liaisons_signing_at_once_one_wins(world: World):
     losses = [r for r in results if isinstance(r, DomainError)]
     assert len(wins) == 1 and len(losses) == 1, results
     assert isinstance(losses[0], InvalidTransition)
-    assert str(losses[0].message) == "此操作在工单当前状态下无法进行。" or str(
-        losses[0].message) == "This action is not possible in the case's current state."
+    assert (
+        str(losses[0].message) == "此操作在工单当前状态下无法进行。"
+        or str(losses[0].message) == "This action is not possible in the case's current state."
+    )
     assert Case.objects.get(pk=case.pk).status == Status.SIGNED
     assert CaseEvent.objects.filter(case=case, action="sign").count() == 1
 
@@ -64,16 +70,25 @@ def test_two_liaisons_signing_at_once_one_wins(world: World):
 def test_dispatcher_and_return_decision_race_leaves_one_audit_row(world: World):
     case = submit(world.citizen)
     results = race(
-        lambda: dispatch.case_dispatch(case_id=case.pk, actor=world.dispatcher,
-                                       department_id=world.city_roads.pk,
-                                       category_id=world.road_repair.pk),
-        lambda: dispatch.case_close_invalid(case_id=case.pk, actor=world.dispatcher,
-                                            reason="广告信息"),
+        lambda: dispatch.case_dispatch(
+            case_id=case.pk,
+            actor=world.dispatcher,
+            department_id=world.city_roads.pk,
+            category_id=world.road_repair.pk,
+        ),
+        lambda: dispatch.case_close_invalid(
+            case_id=case.pk, actor=world.dispatcher, reason="广告信息"
+        ),
     )
     assert sum(isinstance(r, Case) for r in results) == 1
     assert sum(isinstance(r, InvalidTransition) for r in results) == 1
-    assert CaseEvent.objects.filter(case=case).exclude(action__in=["submitted"]).exclude(
-        to_status="").count() == 1
+    assert (
+        CaseEvent.objects.filter(case=case)
+        .exclude(action__in=["submitted"])
+        .exclude(to_status="")
+        .count()
+        == 1
+    )
 
 
 def test_concurrent_supervision_runs_issue_each_notice_once(world: World, settings):
@@ -87,9 +102,12 @@ def test_concurrent_supervision_runs_issue_each_notice_once(world: World, settin
     cases = []
     for i in range(30):
         case = submit(world.citizen, contact_phone=f"1380000{i:04d}")
-        dispatch.case_dispatch(case_id=case.pk, actor=world.dispatcher,
-                               department_id=world.city_roads.pk,
-                               category_id=world.road_repair.pk)
+        dispatch.case_dispatch(
+            case_id=case.pk,
+            actor=world.dispatcher,
+            department_id=world.city_roads.pk,
+            category_id=world.road_repair.pk,
+        )
         cases.append(case)
     later = timezone.now() + dt.timedelta(days=60)
     race(

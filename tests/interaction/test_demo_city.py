@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from backend.accounts.models import Role, User
 from backend.organisation.models import (
@@ -75,7 +75,7 @@ def test_demo_accounts_without_demo_city_says_what_to_run(db: None) -> None:
 @pytest.fixture(scope="module")
 def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[dict[str, Any]]:
     """The demo city loaded twice, once for the module (seeding takes seconds); rolled back."""
-    with django_db_blocker.unblock(), transaction.atomic():
+    with django_db_blocker.unblock(), transaction.atomic(), translation.override("en"):
         first_out, second_out = StringIO(), StringIO()
         call_command("load_demo_city", stdout=first_out)
         first = _counts()

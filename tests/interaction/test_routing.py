@@ -65,9 +65,14 @@ def test_confident_district_road_complaint_goes_to_the_district_department(
 ):
     PlatformSettings.objects.update_or_create(pk=1, defaults={"auto_dispatch_threshold": 0.3})
     hexi = Jurisdiction.objects.get(code="hexi")
-    case = submit(None, subject="路面坑洼", district_id=hexi.pk, kind="complaint",
-                  body="河西区的道路路面破损严重，出现多处坑洼，雨天积水，车辆行人通行困难，"
-                       "请尽快安排修补路面。")
+    case = submit(
+        None,
+        subject="路面坑洼",
+        district_id=hexi.pk,
+        kind="complaint",
+        body="河西区的道路路面破损严重，出现多处坑洼，雨天积水，车辆行人通行困难，"
+        "请尽快安排修补路面。",
+    )
     case.refresh_from_db()
     assert case.predicted_category is not None
     assert case.model_version == classification._get_holder().version
@@ -78,7 +83,8 @@ def test_confident_district_road_complaint_goes_to_the_district_department(
     assert case.lead_department == Department.objects.get(code="hexi-urban")
     assert case.reply_deadline is not None
     event = CaseEvent.objects.get(case=case, action="dispatch")
-    assert event.actor is None and event.actor_role == "system"
+    assert event.actor is None
+    assert event.actor_role == "system"
     assert CaseEvent.objects.filter(case=case, action="classified").exists()
 
 
@@ -95,11 +101,15 @@ def test_low_confidence_waits_for_the_dispatcher_with_three_suggestions(
     # The dispatcher corrects with one click: the label becomes a training label.
     dispatcher = make_user(Role.DISPATCHER)
     chosen = Category.objects.get(code="road-repair")
-    dispatch.case_dispatch(case_id=case.pk, actor=dispatcher,
-                           department_id=Department.objects.get(code="city-urban").pk,
-                           category_id=chosen.pk)
+    dispatch.case_dispatch(
+        case_id=case.pk,
+        actor=dispatcher,
+        department_id=Department.objects.get(code="city-urban").pk,
+        category_id=chosen.pk,
+    )
     case.refresh_from_db()
-    assert case.category_confirmed and case.category == chosen
+    assert case.category_confirmed
+    assert case.category == chosen
 
 
 def test_broken_model_leaves_the_case_in_the_queue_and_alerts_admins(
@@ -123,4 +133,5 @@ def test_broken_model_leaves_the_case_in_the_queue_and_alerts_admins(
 def test_place_is_found_from_a_named_road_in_the_text(demo_city: None):
     case = submit(None, subject="路灯不亮", body="青山路晚上路灯一直不亮，行人走路很不安全。")
     place = place_of(case)
-    assert place is not None and place.code == "qingshan-qingshanlu"
+    assert place is not None
+    assert place.code == "qingshan-qingshanlu"

@@ -22,8 +22,10 @@ def read_csv(path: Path) -> tuple[list[str], list[str]]:
             reader = csv.DictReader(handle)
             missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
             if missing:
-                raise CommandError(f"{path}: missing column(s) {', '.join(missing)}; "
-                                   f"expected {', '.join(REQUIRED)}.")
+                raise CommandError(
+                    f"{path}: missing column(s) {', '.join(missing)}; "
+                    f"expected {', '.join(REQUIRED)}."
+                )
             texts, labels = [], []
             for row in reader:
                 label = (row["label"] or "").strip()
@@ -53,7 +55,13 @@ class Command(BaseCommand):
 
         train_texts, train_labels = read_csv(options["train"])
         test_texts, test_labels = read_csv(options["test"])
-        result = evaluate(train_texts, train_labels, test_texts, test_labels,
-                          seed=options["seed"], target_precision=options["target_precision"])
+        result = evaluate(
+            train_texts,
+            train_labels,
+            test_texts,
+            test_labels,
+            seed=options["seed"],
+            target_precision=options["target_precision"],
+        )
         self.stdout.write(format_report(result))
         self.stdout.write(json.dumps(result, ensure_ascii=False))

@@ -20,10 +20,12 @@ class Command(BaseCommand):
     help = "Raise due supervision notices (预警/催办/督办/通报), close unrated cases, send digests."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--every", type=int, default=0,
-                            help="Run again every N seconds until stopped.")
-        parser.add_argument("--no-digests", action="store_true",
-                            help="Do not send e-mail/SMS digests in this run.")
+        parser.add_argument(
+            "--every", type=int, default=0, help="Run again every N seconds until stopped."
+        )
+        parser.add_argument(
+            "--no-digests", action="store_true", help="Do not send e-mail/SMS digests in this run."
+        )
         parser.add_argument("--quiet", action="store_true", help="Print nothing when idle.")
 
     def handle(self, *args: Any, **options: Any) -> None:

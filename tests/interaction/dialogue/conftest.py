@@ -21,6 +21,12 @@ def _dialogue_urls(settings: Any) -> None:
     settings.ROOT_URLCONF = "tests.interaction.dialogue.urlconf"
 
 
+@pytest.fixture
+def english(settings: Any) -> None:
+    """For tests that compare English texts: the UI's default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+
+
 @pytest.fixture(autouse=True)
 def _fresh_layer() -> Any:
     """Each test gets its own in-memory channel layer (no group members left from another)."""
@@ -64,3 +70,13 @@ def live_dialogue(world: World) -> Dialogue:
 def _no_presence(settings: Any) -> None:
     """Viewer counts arrive at any time; tests that want them switch them back on."""
     settings.WENZHENG_DIALOGUE_PRESENCE = False
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """Messages are asserted in their English msgids (the zh-hans catalogue translates them)."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
