@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/", include("interaction.urls")),
+    path("open311/v2/", include("interaction.open311.urls")),
     path("", include("frontend.urls")),
 ]
 _ = (settings, i18n_patterns)

@@ -20,6 +20,8 @@ NAV: list[tuple[str, Any, tuple[str, ...] | None]] = [
     ("frontend:inbox", _("Inbox"), (Role.LIAISON, Role.HEAD)),
     ("frontend:approvals", _("Approvals"), (Role.HEAD,)),
     ("frontend:board", _("Supervision board"), (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)),
+    ("frontend:dashboard", _("Dashboard"), (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)),
+    ("frontend:routing-accuracy", _("Routing accuracy"), (Role.ADMIN,)),
 ]
 
 

@@ -2,7 +2,8 @@
 
 from django.urls import path
 
-from .views import auth, case, citizen, department, dispatch, public, supervision
+from .views import auth, case, citizen, department, dispatch, insights, public, supervision
+from .views import routing as routing_views
 
 app_name = "frontend"
 
@@ -55,6 +56,8 @@ urlpatterns = [
     # dispatcher
     path("dispatch/queue/", dispatch.queue, name="dispatch-queue"),
     path("dispatch/reviews/", dispatch.reviews, name="reviews"),
+    # administrator
+    path("routing/accuracy/", routing_views.routing_accuracy, name="routing-accuracy"),
     # department
     path("department/inbox/", department.inbox, name="inbox"),
     path("department/approvals/", department.approvals, name="approvals"),
@@ -70,4 +73,9 @@ urlpatterns = [
         supervision.notice_document,
         name="notice-document",
     ),
+    # leaders: dashboard, drill-down, weekly/monthly report
+    path("insights/", insights.dashboard, name="dashboard"),
+    path("insights/cases/", insights.figure_cases, name="insights-cases"),
+    path("insights/report/", insights.report_page, name="report"),
+    path("insights/report.xlsx", insights.report_download, name="report-xlsx"),
 ]

@@ -115,3 +115,47 @@ class PlatformSettingsAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return not PlatformSettings.objects.exists()
+
+
+# --- Privacy masking and Open311 (issue 6) ------------------------------------------------------
+from .open311.models import Open311ApiKey  # noqa: E402
+from .privacy.models import MaskingRule  # noqa: E402
+from .privacy.services import masking_rule_add, reindex_published  # noqa: E402
+
+
+@admin.register(MaskingRule)
+class MaskingRuleAdmin(admin.ModelAdmin):
+    """New rules go through the service (permission check, audit row, search re-index)."""
+
+    list_display = ("value", "kind", "case", "active", "created_by", "created_at")
+    list_filter = ("kind", "active")
+    raw_id_fields = ("case",)
+    fields = ("case", "kind", "value", "note", "active")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            reindex_published()
+            return
+        created = masking_rule_add(
+            actor=request.user,  # type: ignore[arg-type]
+            value=obj.value,
+            kind=obj.kind,
+            case_id=obj.case_id,
+            note=obj.note,
+        )
+        obj.pk = created.pk
+
+
+@admin.register(Open311ApiKey)
+class Open311ApiKeyAdmin(ReadOnlyAdmin):
+    """Keys are created with `open311_key_create` (the raw key is shown once); here they can be
+    reviewed and switched off."""
+
+    list_display = ("name", "prefix", "active", "created_at", "last_used_at")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return True
+
+    fields = ("name", "prefix", "active", "created_at", "last_used_at")
+    readonly_fields = ("name", "prefix", "created_at", "last_used_at")

@@ -522,3 +522,5 @@ class PlatformSettings(models.Model):
 
 
 from .dialogue.models import *  # noqa: E402,F401,F403
+from .privacy.models import *  # noqa: E402,F401,F403
+from .open311.models import *  # noqa: E402,F401,F403

@@ -1,8 +1,10 @@
 """The REST API: one endpoint per operation (see interaction/apis/)."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .apis import actions, cases, notifications, queues, reference
+from .apis import routing as routing_apis
+from .apis import similar as similar_apis
 
 app_name = "api"
 
@@ -47,6 +49,9 @@ urlpatterns = [
     path("categories/", reference.CategoryListApi.as_view(), name="categories"),
     path("departments/", reference.DepartmentListApi.as_view(), name="departments"),
     path("jurisdictions/", reference.JurisdictionListApi.as_view(), name="jurisdictions"),
+    path("similar/", similar_apis.SimilarCasesApi.as_view(), name="similar"),
+    path("routing-accuracy/", routing_apis.RoutingAccuracyApi.as_view(), name="routing-accuracy"),
+    path("insights/", include("interaction.insights.urls")),
     path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/<int:pk>/read/",

@@ -188,3 +188,7 @@ WENZHENG_MAX_ATTACHMENTS = env.int("WENZHENG_MAX_ATTACHMENTS", default=5)
 WENZHENG_REFDATA_TTL = env.int("WENZHENG_REFDATA_TTL", default=30)
 # Deliver real-time events from a background thread (never delays the request that caused them).
 WENZHENG_EVENTS_IN_BACKGROUND = env.bool("WENZHENG_EVENTS_IN_BACKGROUND", default=False)
+# Insights (考核/通报): cases a department needs before it is ranked; the standard of the report.
+WENZHENG_RANKING_MIN_CASES = env.int("WENZHENG_RANKING_MIN_CASES", default=5)
+WENZHENG_STANDARD_SATISFACTION = env.float("WENZHENG_STANDARD_SATISFACTION", default=0.85)
+WENZHENG_STANDARD_REPLY_RATE = env.float("WENZHENG_STANDARD_REPLY_RATE", default=0.92)

@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Role
 from backend.organisation.workcalendar import WorkCalendar
-from interaction import deadlines, permissions, selectors
+from interaction import deadlines, permissions, selectors, similarity
 from interaction.errors import DomainError, NotAllowed
 from interaction.models import Case
+from interaction.privacy.selectors import MaskedText, masked_case_text
 from interaction.states import CLOCK_RUNNING_STATUSES, TRANSITIONS, Action, Status
 
 from .. import forms as page_forms
@@ -148,6 +149,20 @@ def _steps(case: Case) -> list[dict[str, Any]]:
     ]
 
 
+def shown_text(case: Case, *, private: bool) -> MaskedText:
+    """The case's text as this viewer sees it: the original for those who may see the private
+    details (the citizen, the case's handlers), masked for everyone else."""
+    if not private:
+        return masked_case_text(case, events=[])
+    reply = selectors.published_reply(case)
+    return MaskedText(
+        subject=case.subject,
+        body=case.body,
+        reply=reply.body if reply else "",
+        closure_reason=case.closure_reason,
+    )
+
+
 def render_case(
     request: HttpRequest,
     case: Case,
@@ -177,6 +192,7 @@ def render_case(
         "token": token if owner and token else "",
         "is_owner": owner,
         "sees_private": private,
+        "shown": shown_text(case, private=private),
         "sees_identity": permissions.sees_identity(user, case, token=token),
         "is_staff_view": staff,
         "actions": [*actions, *[n for n in bound or {} if n not in actions]],
@@ -199,6 +215,8 @@ def render_case(
         "notices": selectors.case_supervision_notices(case) if staff else [],
         "attachments": list(case.attachments.all()) if private else [],
         "suggestions": case.suggestions[:3] if staff else [],
+        # A dispatcher triaging a new message: earlier messages it may duplicate (to merge).
+        "duplicates": similarity.likely_duplicates(case) if "merge" in actions else [],
         "live_case_id": case.pk if user is not None else None,
     }
     return render(request, "frontend/case_detail.html", context, status=status)

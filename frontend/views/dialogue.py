@@ -68,9 +68,7 @@ def dialogue_detail(request: HttpRequest, dialogue_id: int) -> HttpResponse:
     # The number first, the content after: the page is at least as new as the number, and events
     # replayed over content already shown are applied idempotently by the script.
     after = dialogue.last_seq
-    actions = [
-        rule.action for rule in TRANSITIONS.values() if dialogue.state in rule.sources
-    ]
+    actions = [rule.action for rule in TRANSITIONS.values() if dialogue.state in rule.sources]
     return render(
         request,
         "dialogue/detail.html",

@@ -27,6 +27,7 @@ from ..models import (
     Reply,
     Satisfaction,
 )
+from ..privacy.selectors import ListMasker, masked_case_text
 from ..states import CLOCK_RUNNING_STATUSES
 
 
@@ -160,6 +161,17 @@ class CaseListItemOutput(serializers.ModelSerializer):
     def get_contact(self, case: Case) -> dict[str, str] | None:
         viewer = self.context["viewer"]
         return _contact(case) if viewer.sees_identity(case) else None
+
+    def to_representation(self, case: Case) -> dict[str, Any]:
+        # Readers without private access get the masked subject (privacy.masking).
+        data = super().to_representation(case)
+        if not self.context["viewer"].sees_private_details(case):
+            hide = self.context.get("_masker")
+            if hide is None:
+                page = getattr(self.parent, "instance", None) or [case]
+                hide = self.context["_masker"] = ListMasker(page)
+            data["subject"] = hide(case, case.subject)
+        return data
 
 
 class AttachmentOutput(serializers.ModelSerializer):
@@ -394,6 +406,19 @@ class CaseDetailOutput(serializers.ModelSerializer):
     )
     def get_actions(self, case: Case) -> list[str]:
         return list(self.context["actions"])
+
+    def to_representation(self, case: Case) -> dict[str, Any]:
+        # Readers without private access get masked text (privacy.masking).
+        data = super().to_representation(case)
+        if self._private():
+            return data
+        text = masked_case_text(case, events=self.context["timeline"])
+        data.update(subject=text.subject, body=text.body, closure_reason=text.closure_reason)
+        for reply in data["replies"]:
+            reply["body"] = text.replies.get(reply["id"], "")
+        for event in data["timeline"]:
+            event["reason"] = text.reasons.get(event["id"], "")
+        return data
 
 
 class SubmitOutput(serializers.Serializer):

@@ -23,7 +23,7 @@ class _ReadOnlyInline(admin.TabularInline):
 class TransitionInline(_ReadOnlyInline):
     model = DialogueTransition
     fields = ["created_at", "action", "from_state", "to_state", "actor"]
-    readonly_fields = fields
+    readonly_fields = ["created_at", "action", "from_state", "to_state", "actor"]
 
 
 @admin.register(Dialogue)

@@ -38,17 +38,17 @@ class DialogueOutput(serializers.Serializer):
     last_seq = serializers.IntegerField()
 
 
-class EventOutput(serializers.Serializer):
+class DialogueEventOutput(serializers.Serializer):
     seq = serializers.IntegerField()
     kind = serializers.CharField()
-    data = serializers.DictField()
+    data = serializers.DictField()  # type: ignore[assignment]
 
 
-class EventsOutput(serializers.Serializer):
-    events = EventOutput(many=True)
+class DialogueEventsOutput(serializers.Serializer):
+    events = DialogueEventOutput(many=True)
 
 
-class ResultOutput(serializers.Serializer):
+class DialogueResultOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk")
 
 
@@ -59,23 +59,23 @@ def _text(help_text: Any = "") -> serializers.CharField:
     return serializers.CharField(allow_blank=True, trim_whitespace=False, help_text=help_text)
 
 
-class BodyInput(serializers.Serializer):
+class DialogueTextInput(serializers.Serializer):
     body = _text()
 
 
-class ReasonInput(serializers.Serializer):
+class QuestionRejectInput(serializers.Serializer):
     reason = _text(_("Shown to the asker."))
 
 
-class MergeInput(serializers.Serializer):
+class QuestionMergeInput(serializers.Serializer):
     into = serializers.IntegerField(help_text=_("The approved question it duplicates."))
 
 
-class PinInput(serializers.Serializer):
+class QuestionPinInput(serializers.Serializer):
     pinned = serializers.BooleanField(default=True)
 
 
-class TopicInput(serializers.Serializer):
+class TopicProposalInput(serializers.Serializer):
     title = _text()
 
 
@@ -92,7 +92,11 @@ def _watchable(request: Request, dialogue_id: int) -> Dialogue:
 class DialogueDetailApi(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(summary="A live dialogue", responses={200: DialogueOutput, **errors(404)}, tags=["dialogues"])
+    @extend_schema(
+        summary="A live dialogue",
+        responses={200: DialogueOutput, **errors(404)},
+        tags=["dialogues"],
+    )
     def get(self, request: Request, dialogue_id: int) -> Response:
         return Response(DialogueOutput(_watchable(request, dialogue_id)).data)
 
@@ -106,7 +110,7 @@ class DialogueEventsApi(APIView):
     @extend_schema(
         summary="Events of a dialogue after a sequence number",
         parameters=[OpenApiParameter("after", int, description="Last sequence number seen.")],
-        responses={200: EventsOutput, **errors(404)},
+        responses={200: DialogueEventsOutput, **errors(404)},
         tags=["dialogues"],
     )
     def get(self, request: Request, dialogue_id: int) -> Response:
@@ -117,7 +121,7 @@ class DialogueEventsApi(APIView):
             after = 0
         seat = selectors.seat_of(request_user(request), dialogue)
         events = selectors.events_since(dialogue_id=dialogue.pk, after=after, seat=seat)
-        return Response(EventsOutput({"events": events}).data)
+        return Response(DialogueEventsOutput({"events": events}).data)
 
 
 class _ActionApi(APIView):
@@ -125,7 +129,7 @@ class _ActionApi(APIView):
 
     permission_classes: Any = [IsAuthenticated]
     input_serializer: ClassVar[type[serializers.Serializer] | None] = None
-    ok = status.HTTP_200_OK
+    ok: int = status.HTTP_200_OK
 
     def post(self, request: Request, pk: int) -> Response:
         data: dict[str, Any] = {}
@@ -134,7 +138,7 @@ class _ActionApi(APIView):
             parsed.is_valid(raise_exception=True)
             data = dict(parsed.validated_data)
         result = self.perform(request, pk, data)
-        return Response(ResultOutput(result).data, status=self.ok)
+        return Response(DialogueResultOutput(result).data, status=self.ok)
 
     def perform(self, request: Request, pk: int, data: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -144,7 +148,11 @@ def _schema(summary: str, request: Any = None) -> Any:
     return extend_schema(
         summary=summary,
         request=request,
-        responses={200: ResultOutput, 201: ResultOutput, **errors(400, 401, 403, 404, 409, 429)},
+        responses={
+            200: DialogueResultOutput,
+            201: DialogueResultOutput,
+            **errors(400, 401, 403, 404, 409, 429),
+        },
         tags=["dialogues"],
     )
 
@@ -157,7 +165,9 @@ def _transition_api(action: DialogueAction, summary: str) -> type[_ActionApi]:
 
         def perform(self, request: Request, pk: int, data: dict[str, Any]) -> Any:
             _watchable(request, pk)
-            return services.dialogue_transition(dialogue_id=pk, actor=signed_in(request), action=action)
+            return services.dialogue_transition(
+                dialogue_id=pk, actor=signed_in(request), action=action
+            )
 
     TransitionApi.__name__ = f"Dialogue{action.value.title().replace('_', '')}Api"
     TransitionApi.__qualname__ = TransitionApi.__name__
@@ -170,14 +180,16 @@ EndApi = _transition_api(
     DialogueAction.END,
     "End the dialogue (moderator); unanswered approved questions become mailbox cases",
 )
-PublishTranscriptApi = _transition_api(DialogueAction.PUBLISH_TRANSCRIPT, "Publish the transcript (moderator)")
+PublishTranscriptApi = _transition_api(
+    DialogueAction.PUBLISH_TRANSCRIPT, "Publish the transcript (moderator)"
+)
 
 
 class AskApi(_ActionApi):
-    input_serializer = BodyInput
+    input_serializer = DialogueTextInput
     ok = status.HTTP_201_CREATED
 
-    @_schema("Ask a question (signed-in citizen)", BodyInput)
+    @_schema("Ask a question (signed-in citizen)", DialogueTextInput)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
@@ -187,10 +199,10 @@ class AskApi(_ActionApi):
 
 
 class NoticeApi(_ActionApi):
-    input_serializer = BodyInput
+    input_serializer = DialogueTextInput
     ok = status.HTTP_201_CREATED
 
-    @_schema("Post a notice (moderator)", BodyInput)
+    @_schema("Post a notice (moderator)", DialogueTextInput)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
@@ -202,7 +214,9 @@ class NoticeApi(_ActionApi):
 def _question_dialogue(request: Request, question_id: int) -> None:
     from .models import Question
 
-    dialogue_id = Question.objects.filter(pk=question_id).values_list("dialogue_id", flat=True).first()
+    dialogue_id = (
+        Question.objects.filter(pk=question_id).values_list("dialogue_id", flat=True).first()
+    )
     if dialogue_id is None:
         raise NotFound()
     _watchable(request, dialogue_id)
@@ -219,46 +233,52 @@ class ApproveApi(_ActionApi):
 
 
 class RejectApi(_ActionApi):
-    input_serializer = ReasonInput
+    input_serializer = QuestionRejectInput
 
-    @_schema("Reject a waiting question with a reason (moderator)", ReasonInput)
+    @_schema("Reject a waiting question with a reason (moderator)", QuestionRejectInput)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
     def perform(self, request: Request, pk: int, data: dict[str, Any]) -> Any:
         _question_dialogue(request, pk)
-        return services.question_reject(question_id=pk, actor=signed_in(request), reason=data["reason"])
+        return services.question_reject(
+            question_id=pk, actor=signed_in(request), reason=data["reason"]
+        )
 
 
 class MergeApi(_ActionApi):
-    input_serializer = MergeInput
+    input_serializer = QuestionMergeInput
 
-    @_schema("Merge a duplicate into an approved question (moderator)", MergeInput)
+    @_schema("Merge a duplicate into an approved question (moderator)", QuestionMergeInput)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
     def perform(self, request: Request, pk: int, data: dict[str, Any]) -> Any:
         _question_dialogue(request, pk)
-        return services.question_merge(question_id=pk, actor=signed_in(request), into_id=data["into"])
+        return services.question_merge(
+            question_id=pk, actor=signed_in(request), into_id=data["into"]
+        )
 
 
 class PinApi(_ActionApi):
-    input_serializer = PinInput
+    input_serializer = QuestionPinInput
 
-    @_schema("Pin or unpin an approved question (moderator)", PinInput)
+    @_schema("Pin or unpin an approved question (moderator)", QuestionPinInput)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
     def perform(self, request: Request, pk: int, data: dict[str, Any]) -> Any:
         _question_dialogue(request, pk)
-        return services.question_pin(question_id=pk, actor=signed_in(request), pinned=data["pinned"])
+        return services.question_pin(
+            question_id=pk, actor=signed_in(request), pinned=data["pinned"]
+        )
 
 
 class AnswerApi(_ActionApi):
-    input_serializer = BodyInput
+    input_serializer = DialogueTextInput
     ok = status.HTTP_201_CREATED
 
-    @_schema("Answer an approved question (official)", BodyInput)
+    @_schema("Answer an approved question (official)", DialogueTextInput)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
@@ -280,12 +300,14 @@ class VoteApi(_ActionApi):
 class TopicProposeApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @_schema("Propose a topic for a future dialogue (citizen)", TopicInput)
+    @_schema("Propose a topic for a future dialogue (citizen)", TopicProposalInput)
     def post(self, request: Request) -> Response:
-        parsed = TopicInput(data=request.data)
+        parsed = TopicProposalInput(data=request.data)
         parsed.is_valid(raise_exception=True)
-        topic = services.topic_propose(actor=signed_in(request), title=parsed.validated_data["title"])
-        return Response(ResultOutput(topic).data, status=status.HTTP_201_CREATED)
+        topic = services.topic_propose(
+            actor=signed_in(request), title=parsed.validated_data["title"]
+        )
+        return Response(DialogueResultOutput(topic).data, status=status.HTTP_201_CREATED)
 
 
 class TopicVoteApi(_ActionApi):
@@ -295,5 +317,3 @@ class TopicVoteApi(_ActionApi):
 
     def perform(self, request: Request, pk: int, data: dict[str, Any]) -> Any:
         return services.topic_vote(topic_id=pk, actor=signed_in(request))
-
-

@@ -199,18 +199,24 @@ class DialogueConsumer(AsyncWebsocketConsumer):
 
     # --- delivery (called by the relay, synchronously, for speed) ------------------------------
 
-    def offer(self, event: dict[str, Any], text: str) -> None:
+    def offer(self, event: dict[str, Any], text: str) -> bool:
+        """The relay offers a live event: True if the relay should send it to this client now."""
+        if self.closing:
+            return False
         if self.catching:
             self.buffer.append((event, text))
-            return
-        self._take(event, text)
+            return False
+        return self._accept(event)
 
-    def _take(self, event: dict[str, Any], text: str) -> None:
+    def _accept(self, event: dict[str, Any]) -> bool:
         seq = int(event["seq"])
         if seq <= self.last_seq:
-            return  # already delivered (replay and live overlap): never twice
+            return False  # already delivered (replay and live overlap): never twice
         self.last_seq = seq
-        if self.seat.sees(event["audience"], event["user"]):
+        return self.seat.sees(event["audience"], event["user"])
+
+    def _take(self, event: dict[str, Any], text: str) -> None:
+        if self._accept(event):
             self.push(text)
 
     def push(self, text: str) -> None:
@@ -281,9 +287,10 @@ class DialogueConsumer(AsyncWebsocketConsumer):
 
     def _op_in_dialogue(self, op: str, content: dict[str, Any]) -> int:
         question_id = content.get("question")
-        if question_id is not None and not Question.objects.filter(
-            pk=question_id, dialogue_id=self.dialogue_id
-        ).exists():
+        if (
+            question_id is not None
+            and not Question.objects.filter(pk=question_id, dialogue_id=self.dialogue_id).exists()
+        ):
             raise ValidationFailed({"question": [_("There is no such question in this dialogue.")]})
         return _run_op(op, self.user, content)
 

@@ -44,7 +44,9 @@ def encode(frame: dict[str, Any]) -> str:
 
 def client_frame(event: dict[str, Any]) -> str:
     """The frame a client receives for a stored event (audience details stay on the server)."""
-    return encode({"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]})
+    return encode(
+        {"type": "event", "seq": event["seq"], "kind": event["kind"], "data": event["data"]}
+    )
 
 
 @database_sync_to_async
@@ -92,7 +94,9 @@ class Relay:
         if first:
             await self.layer.group_add(dialogue_group(dialogue_id), self.channel)
             # Anything numbered up to here is in the store for whoever joins now.
-            self.seen[dialogue_id] = max(self.seen.get(dialogue_id, 0), await _last_seq(dialogue_id))
+            self.seen[dialogue_id] = max(
+                self.seen.get(dialogue_id, 0), await _last_seq(dialogue_id)
+            )
         self.dirty.add(dialogue_id)
 
     async def leave(self, dialogue_id: int, consumer: DialogueConsumer) -> None:
@@ -147,14 +151,20 @@ class Relay:
                 # A broadcast was lost or overtaken: the store has everything, in order.
                 batch = await _events_between(dialogue_id, seen, seq)
             for item in batch:
-                self._deliver(dialogue_id, item)
+                await self._deliver(dialogue_id, item)
                 self.seen[dialogue_id] = int(item["seq"])
 
-    def _deliver(self, dialogue_id: int, event: dict[str, Any]) -> None:
-        text = client_frame(event)
+    async def _deliver(self, dialogue_id: int, event: dict[str, Any]) -> None:
+        """Encode once, write to every local viewer allowed to see it.
+
+        The sends are awaited one after the other: daphne's send only appends to the socket's
+        buffer (it never waits for the client), so a slow client cannot hold up the others.
+        """
+        message = {"type": "websocket.send", "text": client_frame(event)}
         for consumer in list(self.viewers.get(dialogue_id, ())):
             try:
-                consumer.offer(event, text)
+                if consumer.offer(event, message["text"]):
+                    await consumer.base_send(message)
             except Exception:  # one broken socket must not keep the event from the others
                 logger.exception("dialogue relay: delivery to one viewer failed")
 

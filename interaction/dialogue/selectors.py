@@ -10,7 +10,15 @@ from django.db.models import Prefetch, Q, QuerySet
 from backend.accounts.models import Role, User
 
 from .events import wire
-from .models import Answer, Audience, Dialogue, DialogueEvent, Question, QuestionState, TopicProposal
+from .models import (
+    Answer,
+    Audience,
+    Dialogue,
+    DialogueEvent,
+    Question,
+    QuestionState,
+    TopicProposal,
+)
 from .states import DialogueState
 
 
@@ -82,7 +90,9 @@ def dialogue_by_id(dialogue_id: int) -> Dialogue | None:
     )
 
 
-def events_since(*, dialogue_id: int, after: int, seat: Seat, limit: int = 1000) -> list[dict[str, Any]]:
+def events_since(
+    *, dialogue_id: int, after: int, seat: Seat, limit: int = 1000
+) -> list[dict[str, Any]]:
     """Stored events numbered after `after` that `seat` may see, in order (wire format)."""
     qs = DialogueEvent.objects.filter(dialogue_id=dialogue_id, seq__gt=after).order_by("seq")
     if not seat.staff:
@@ -147,7 +157,10 @@ def transcript(dialogue: Dialogue) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = [
         {"kind": "notice", "at": n.created_at, "notice": n} for n in dialogue.notices.all()
     ]
-    items += [{"kind": "question", "at": q.approved_at or q.created_at, "question": q} for q in public_questions(dialogue)]
+    items += [
+        {"kind": "question", "at": q.approved_at or q.created_at, "question": q}
+        for q in public_questions(dialogue)
+    ]
     items.sort(key=lambda item: item["at"])
     return items
 
@@ -157,4 +170,6 @@ def transcript_visible(dialogue: Dialogue) -> bool:
 
 
 def topic_proposals(limit: int = 20) -> QuerySet[TopicProposal]:
-    return TopicProposal.objects.select_related("department").order_by("-votes", "-created_at")[:limit]
+    return TopicProposal.objects.select_related("department").order_by("-votes", "-created_at")[
+        :limit
+    ]

@@ -90,9 +90,7 @@ def _text(value: str, field: str, *, limit: int, empty: object) -> str:
     if not text:
         raise ValidationFailed({field: [empty]})
     if len(text) > limit:
-        raise ValidationFailed(
-            {field: [render(_("Write at most %(n)d characters."), n=limit)]}
-        )
+        raise ValidationFailed({field: [render(_("Write at most %(n)d characters."), n=limit)]})
     return text
 
 
@@ -213,7 +211,9 @@ def _case_for_question(dialogue: Dialogue, question: Question, category: Categor
         action="submitted",
         actor=asker,
         to_status=case.status,
-        reason=render(_("Unanswered question of the live dialogue “%(title)s”."), title=dialogue.title),
+        reason=render(
+            _("Unanswered question of the live dialogue “%(title)s”."), title=dialogue.title
+        ),
         data={"dialogue": dialogue.pk, "question": question.pk},
     )
     dispatch_locked(
@@ -288,7 +288,9 @@ def question_ask(*, dialogue_id: int, actor: User | None, body: str) -> Question
     since = timezone.now() - dt.timedelta(minutes=1)
     if Question.objects.filter(asker=actor, created_at__gte=since).count() >= limit:
         raise RateLimited(
-            render(_("You can ask at most %(n)d questions a minute. Please wait a moment."), n=limit)
+            render(
+                _("You can ask at most %(n)d questions a minute. Please wait a moment."), n=limit
+            )
         )
     question = Question.objects.create(
         dialogue=dialogue,

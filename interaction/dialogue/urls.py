@@ -1,10 +1,11 @@
 """REST addresses of the live dialogue (included under /api/ by interaction/urls.py)."""
 
 from django.urls import path
+from rest_framework.views import APIView
 
 from . import apis
 
-DIALOGUE_ACTIONS = [
+DIALOGUE_ACTIONS: list[tuple[str, type[APIView]]] = [
     ("open-questions", apis.OpenQuestionsApi),
     ("go-live", apis.GoLiveApi),
     ("end", apis.EndApi),
@@ -12,7 +13,7 @@ DIALOGUE_ACTIONS = [
     ("ask", apis.AskApi),
     ("notice", apis.NoticeApi),
 ]
-QUESTION_ACTIONS = [
+QUESTION_ACTIONS: list[tuple[str, type[APIView]]] = [
     ("approve", apis.ApproveApi),
     ("reject", apis.RejectApi),
     ("merge", apis.MergeApi),
@@ -33,7 +34,9 @@ urlpatterns = [
         for slug, view in DIALOGUE_ACTIONS
     ],
     *[
-        path(f"dialogue-questions/<int:pk>/{slug}/", view.as_view(), name=f"dialogue-question-{slug}")
+        path(
+            f"dialogue-questions/<int:pk>/{slug}/", view.as_view(), name=f"dialogue-question-{slug}"
+        )
         for slug, view in QUESTION_ACTIONS
     ],
     path("dialogue-topics/", apis.TopicProposeApi.as_view(), name="dialogue-topics"),

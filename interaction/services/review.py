@@ -11,6 +11,7 @@ from backend.accounts.models import Role, User
 from ..errors import InvalidTransition, ValidationFailed
 from ..models import Case, Reply
 from ..permissions import ensure_can
+from ..privacy.services import published_text_refresh
 from ..states import Action
 from ..workflow import apply_transition
 from .common import lock_case, publish
@@ -92,6 +93,7 @@ def case_publish_reply(*, case_id: int, actor: User) -> Case:
     apply_transition(
         case, action=Action.PUBLISH_REPLY, actor=actor, update_fields=["replied_at", "is_published"]
     )
+    published_text_refresh(case=case)
     notify_citizen(
         case,
         verb="replied",

@@ -69,7 +69,10 @@ def _page(browser: Any, base: str, path: str, session: str | None) -> Any:
         context.add_cookies([{"name": "sessionid", "value": session, "url": base}])
     page = context.new_page()
     external: list[str] = []
-    page.on("request", lambda r: external.append(r.url) if not r.url.startswith((base, "data:")) else None)
+    page.on(
+        "request",
+        lambda r: external.append(r.url) if not r.url.startswith((base, "data:")) else None,
+    )
     page.goto(base + path)
     page.wait_for_selector("[data-conn]:has-text('')")
     page.external = external  # type: ignore[attr-defined]

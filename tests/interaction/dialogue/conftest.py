@@ -21,12 +21,6 @@ def _dialogue_urls(settings: Any) -> None:
     settings.ROOT_URLCONF = "tests.interaction.dialogue.urlconf"
 
 
-@pytest.fixture
-def english(settings: Any) -> None:
-    """For tests that compare English texts: the UI's default language is zh-hans."""
-    settings.LANGUAGE_CODE = "en"
-
-
 @pytest.fixture(autouse=True)
 def _fresh_layer() -> Any:
     """Each test gets its own in-memory channel layer (no group members left from another)."""

@@ -31,16 +31,13 @@ def main() -> None:
         store.create()
         return store.session_key or ""
 
-    print(
-        json.dumps(
-            {
-                "dialogue": dialogue.pk,
-                "moderator": session_for(dialogue.moderator),
-                "official": session_for(world.head),
-                "citizen": session_for(world.citizen),
-            }
-        )
-    )
+    ids = {
+        "dialogue": dialogue.pk,
+        "moderator": session_for(dialogue.moderator),
+        "official": session_for(world.head),
+        "citizen": session_for(world.citizen),
+    }
+    sys.stdout.write(json.dumps(ids) + "\n")
     sys.stdout.flush()
 
 

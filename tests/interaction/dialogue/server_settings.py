@@ -11,5 +11,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ["CHANNELS_PREFIX"]
 # The benchmark's official sends at a steady rate; the per-connection limits stay on.
-WENZHENG_DIALOGUE_FRAMES_PER_SECOND = int(os.environ.get("WENZHENG_DIALOGUE_FRAMES_PER_SECOND", "5"))
+WENZHENG_DIALOGUE_FRAMES_PER_SECOND = int(
+    os.environ.get("WENZHENG_DIALOGUE_FRAMES_PER_SECOND", "5")
+)
 WENZHENG_DIALOGUE_FRAME_BURST = int(os.environ.get("WENZHENG_DIALOGUE_FRAME_BURST", "10"))

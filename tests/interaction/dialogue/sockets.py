@@ -14,7 +14,9 @@ from interaction.routing_ws import websocket_urlpatterns
 APP = URLRouter(websocket_urlpatterns)
 
 
-async def open_socket(dialogue_id: int, user: Any = None, after: int | None = None) -> WebsocketCommunicator:
+async def open_socket(
+    dialogue_id: int, user: Any = None, after: int | None = None
+) -> WebsocketCommunicator:
     """A connected socket whose hello frame has been read."""
     comm = socket(dialogue_id, user, after)
     connected, code = await comm.connect()

@@ -10,4 +10,6 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: 
 from backend.asgi import application as site  # noqa: E402
 from backend.asgi import django_asgi_app  # noqa: E402
 
-application = ProtocolTypeRouter({"http": ASGIStaticFilesHandler(django_asgi_app), "websocket": site})
+application = ProtocolTypeRouter(
+    {"http": ASGIStaticFilesHandler(django_asgi_app), "websocket": site}
+)

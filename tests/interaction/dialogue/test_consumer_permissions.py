@@ -19,7 +19,9 @@ async def test_anonymous_viewer_watches_public_dialogue_and_sees_approved_questi
 ) -> None:
     dialogue = await sync(make_dialogue)(world)
     viewer = await open_socket(dialogue.pk)
-    question = await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.citizen, body="花园路什么时候修？")
+    question = await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.citizen, body="花园路什么时候修？"
+    )
     await viewer.receive_nothing(timeout=0.2)  # waiting for the moderator: not public
     await sync(services.question_approve)(question_id=question.pk, actor=dialogue.moderator)
     approved = await event(viewer)
@@ -33,7 +35,9 @@ async def test_anonymous_viewer_watches_public_dialogue_and_sees_approved_questi
     await viewer.disconnect()
 
 
-async def test_private_dialogue_refuses_anonymous_and_citizens_but_not_its_official(world: World) -> None:
+async def test_private_dialogue_refuses_anonymous_and_citizens_but_not_its_official(
+    world: World,
+) -> None:
     dialogue = await sync(make_dialogue)(world, is_public=False)
     for user in (None, world.citizen, world.liaison):
         comm = socket(dialogue.pk, user)
@@ -49,7 +53,7 @@ async def test_unknown_dialogue_is_refused(world: World) -> None:
     assert (connected, code) == (False, 4404)
 
 
-async def test_anonymous_viewer_may_not_ask(world: World, english: None) -> None:
+async def test_anonymous_viewer_may_not_ask(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
     viewer = await open_socket(dialogue.pk)
     reply = await request(viewer, op="ask", body="能不能多修几条路？")
@@ -92,7 +96,9 @@ async def test_waiting_question_reaches_asker_and_staff_but_no_other_viewer(worl
 
 async def test_only_the_moderator_approves(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
-    question = await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.citizen, body="公交站台能加顶棚吗？")
+    question = await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.citizen, body="公交站台能加顶棚吗？"
+    )
     for user in (world.citizen, world.head, world.dispatcher):
         comm = await open_socket(dialogue.pk, user)
         reply = await request(comm, op="approve", question=question.pk)
@@ -111,7 +117,9 @@ async def test_only_the_moderator_approves(world: World) -> None:
 
 async def test_rejection_reason_reaches_only_the_asker_and_staff(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
-    question = await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.citizen, body="广告广告广告")
+    question = await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.citizen, body="广告广告广告"
+    )
     asker = await open_socket(dialogue.pk, world.citizen)
     other = await open_socket(dialogue.pk, world.other_citizen)
     moderator = await open_socket(dialogue.pk, dialogue.moderator)
@@ -127,7 +135,9 @@ async def test_rejection_reason_reaches_only_the_asker_and_staff(world: World) -
 
 async def test_only_the_dialogues_officials_answer(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
-    question = await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.citizen, body="井盖缺失怎么办？")
+    question = await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.citizen, body="井盖缺失怎么办？"
+    )
     await sync(services.question_approve)(question_id=question.pk, actor=dialogue.moderator)
     viewer = await open_socket(dialogue.pk)
     # another department's head, the moderator and a citizen are refused
@@ -138,16 +148,22 @@ async def test_only_the_dialogues_officials_answer(world: World) -> None:
         await comm.disconnect()
     await viewer.receive_nothing(timeout=0.2)
     official = await open_socket(dialogue.pk, world.head)
-    assert (await request(official, op="answer", question=question.pk, body="今天派人补上。"))["type"] == "ack"
+    assert (await request(official, op="answer", question=question.pk, body="今天派人补上。"))[
+        "type"
+    ] == "ack"
     assert (await event(viewer))["data"]["body"] == "今天派人补上。"
     await official.disconnect()
     await viewer.disconnect()
 
 
-async def test_question_of_another_dialogue_cannot_be_touched_from_this_socket(world: World) -> None:
+async def test_question_of_another_dialogue_cannot_be_touched_from_this_socket(
+    world: World,
+) -> None:
     first = await sync(make_dialogue)(world)
     second = await sync(make_dialogue)(world)
-    question = await sync(services.question_ask)(dialogue_id=second.pk, actor=world.citizen, body="第二场的问题")
+    question = await sync(services.question_ask)(
+        dialogue_id=second.pk, actor=world.citizen, body="第二场的问题"
+    )
     moderator = await open_socket(first.pk, first.moderator)
     reply = await request(moderator, op="approve", question=question.pk)
     assert reply["code"] == "invalid"

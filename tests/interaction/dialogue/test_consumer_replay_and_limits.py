@@ -24,7 +24,9 @@ def _approved(dialogue: Any, world: World, body: str) -> Question:
     return services.question_approve(question_id=question.pk, actor=dialogue.moderator)
 
 
-async def test_reconnect_replays_exactly_the_missed_events_in_order(world: World, settings: Any) -> None:
+async def test_reconnect_replays_exactly_the_missed_events_in_order(
+    world: World, settings: Any
+) -> None:
     settings.WENZHENG_DIALOGUE_QUESTIONS_PER_MINUTE = 100
     dialogue = await sync(make_dialogue)(world)
     viewer = await open_socket(dialogue.pk)
@@ -36,15 +38,22 @@ async def test_reconnect_replays_exactly_the_missed_events_in_order(world: World
     # While the viewer is away: public events, and private ones it must never get.
     second = await sync(_approved)(dialogue, world, "第二个问题")
     await sync(services.answer_post)(question_id=second.pk, actor=world.head, body="回答第二个问题")
-    rejected = await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.other_citizen, body="无关内容")
-    await sync(services.question_reject)(question_id=rejected.pk, actor=dialogue.moderator, reason="无关")
-    await sync(services.notice_post)(dialogue_id=dialogue.pk, actor=dialogue.moderator, body="休息五分钟")
+    rejected = await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.other_citizen, body="无关内容"
+    )
+    await sync(services.question_reject)(
+        question_id=rejected.pk, actor=dialogue.moderator, reason="无关"
+    )
+    await sync(services.notice_post)(
+        dialogue_id=dialogue.pk, actor=dialogue.moderator, body="休息五分钟"
+    )
 
     back = await open_socket(dialogue.pk, after=seen["seq"])
     replayed = [await event(back) for _ in range(3)]
     assert [e["kind"] for e in replayed] == ["question.approved", "answer.posted", "notice.posted"]
     seqs = [e["seq"] for e in replayed]
-    assert seqs == sorted(seqs) and seqs[0] > seen["seq"]
+    assert seqs == sorted(seqs)
+    assert seqs[0] > seen["seq"]
     await back.receive_nothing(timeout=0.2)  # no duplicate, no private event
     # ...and live again afterwards
     await sync(services.notice_post)(dialogue_id=dialogue.pk, actor=dialogue.moderator, body="继续")
@@ -57,9 +66,15 @@ async def test_reconnect_replays_exactly_the_missed_events_in_order(world: World
 async def test_replay_includes_own_private_events_but_not_others(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
     start = dialogue.last_seq
-    mine = await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.citizen, body="我的问题")
-    await sync(services.question_ask)(dialogue_id=dialogue.pk, actor=world.other_citizen, body="别人的问题")
-    await sync(services.question_reject)(question_id=mine.pk, actor=dialogue.moderator, reason="重复")
+    mine = await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.citizen, body="我的问题"
+    )
+    await sync(services.question_ask)(
+        dialogue_id=dialogue.pk, actor=world.other_citizen, body="别人的问题"
+    )
+    await sync(services.question_reject)(
+        question_id=mine.pk, actor=dialogue.moderator, reason="重复"
+    )
     comm = await open_socket(dialogue.pk, world.citizen, after=start)
     kinds = [(await event(comm))["kind"] for _ in range(2)]
     assert kinds == ["question.submitted", "question.rejected"]
@@ -82,9 +97,13 @@ async def test_a_lost_broadcast_is_fetched_from_the_store_and_never_delivered_tw
         real(dialogue_id, messages)
 
     monkeypatch.setattr(dialogue_events, "broadcast", drop_once)
-    await sync(services.notice_post)(dialogue_id=dialogue.pk, actor=dialogue.moderator, body="第一条")
+    await sync(services.notice_post)(
+        dialogue_id=dialogue.pk, actor=dialogue.moderator, body="第一条"
+    )
     await viewer.receive_nothing(timeout=0.1)  # its broadcast was lost
-    await sync(services.notice_post)(dialogue_id=dialogue.pk, actor=dialogue.moderator, body="第二条")
+    await sync(services.notice_post)(
+        dialogue_id=dialogue.pk, actor=dialogue.moderator, body="第二条"
+    )
     got = [await event(viewer) for _ in range(2)]
     assert [e["data"]["body"] for e in got] == ["第一条", "第二条"]
     # the lost broadcast turns up late: dropped
@@ -93,7 +112,7 @@ async def test_a_lost_broadcast_is_fetched_from_the_store_and_never_delivered_tw
     await viewer.disconnect()
 
 
-async def test_oversized_frame_disconnects_only_that_client(world: World, settings: Any, english: None) -> None:
+async def test_oversized_frame_disconnects_only_that_client(world: World, settings: Any) -> None:
     settings.WENZHENG_DIALOGUE_MAX_FRAME_BYTES = 1000
     dialogue = await sync(make_dialogue)(world)
     bad = await open_socket(dialogue.pk, world.citizen)
@@ -103,13 +122,17 @@ async def test_oversized_frame_disconnects_only_that_client(world: World, settin
     assert error["code"] == "frame_too_large"
     assert error["message"] == "A message may be at most 1000 bytes."
     assert await bad.receive_output() == {"type": "websocket.close", "code": 1009}
-    await sync(services.notice_post)(dialogue_id=dialogue.pk, actor=dialogue.moderator, body="大家好")
+    await sync(services.notice_post)(
+        dialogue_id=dialogue.pk, actor=dialogue.moderator, body="大家好"
+    )
     assert (await event(good))["data"]["body"] == "大家好"
     assert not await sync(Question.objects.exists)()
     await good.disconnect()
 
 
-async def test_too_many_frames_a_second_disconnects_only_that_client(world: World, settings: Any) -> None:
+async def test_too_many_frames_a_second_disconnects_only_that_client(
+    world: World, settings: Any
+) -> None:
     settings.WENZHENG_DIALOGUE_FRAMES_PER_SECOND = 2
     settings.WENZHENG_DIALOGUE_FRAME_BURST = 3
     dialogue = await sync(make_dialogue)(world)
@@ -126,7 +149,7 @@ async def test_too_many_frames_a_second_disconnects_only_that_client(world: Worl
     await calm.disconnect()
 
 
-async def test_question_length_limit_has_a_clear_error(world: World, english: None) -> None:
+async def test_question_length_limit_has_a_clear_error(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
     comm = await open_socket(dialogue.pk, world.citizen)
     reply = await request(comm, op="ask", body="问" * 501)
@@ -137,7 +160,7 @@ async def test_question_length_limit_has_a_clear_error(world: World, english: No
     await comm.disconnect()
 
 
-async def test_questions_per_user_per_minute_are_limited(world: World, settings: Any, english: None) -> None:
+async def test_questions_per_user_per_minute_are_limited(world: World, settings: Any) -> None:
     settings.WENZHENG_DIALOGUE_QUESTIONS_PER_MINUTE = 2
     dialogue = await sync(make_dialogue)(world)
     comm = await open_socket(dialogue.pk, world.citizen)
@@ -191,10 +214,14 @@ async def _asgi_socket(dialogue_id: int, headers: list[tuple[bytes, bytes]]) -> 
 
 async def test_foreign_origin_is_refused(world: World) -> None:
     dialogue = await sync(make_dialogue)(world)
-    comm = await _asgi_socket(dialogue.pk, [(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")])
+    comm = await _asgi_socket(
+        dialogue.pk, [(b"origin", b"http://evil.example"), (b"host", b"127.0.0.1")]
+    )
     connected, _code = await comm.connect()
     assert not connected
-    ok = await _asgi_socket(dialogue.pk, [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")])
+    ok = await _asgi_socket(
+        dialogue.pk, [(b"origin", b"http://127.0.0.1"), (b"host", b"127.0.0.1")]
+    )
     connected, _code = await ok.connect()
     assert connected
     await ok.disconnect()

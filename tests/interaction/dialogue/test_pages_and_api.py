@@ -30,11 +30,13 @@ def test_live_page_shows_approved_questions_not_waiting_ones_to_a_visitor(world:
     page = _client().get(f"/dialogues/{dialogue.pk}/")
     html = page.content.decode()
     assert page.status_code == 200
-    assert "已审核的问题" in html and "等待审核的问题" not in html
+    assert "已审核的问题" in html
+    assert "等待审核的问题" not in html
     assert f'data-after="{dialogue.last_seq}"' in html
     assert 'name="ask"' not in html  # visitors are invited to sign in instead
     moderator_html = _client(dialogue.moderator).get(f"/dialogues/{dialogue.pk}/").content.decode()
-    assert "等待审核的问题" in moderator_html and 'name="approve"' in moderator_html
+    assert "等待审核的问题" in moderator_html
+    assert 'name="approve"' in moderator_html
 
 
 def test_private_dialogue_page_is_not_found_for_citizens(world: World) -> None:
@@ -51,15 +53,19 @@ def test_transcript_is_published_only_after_the_moderator_publishes_it(world: Wo
     mod = _client(dialogue.moderator)
     assert mod.post(f"/dialogues/{dialogue.pk}/do/end/").status_code == 302
     assert _client().get(f"/dialogues/{dialogue.pk}/transcript/").status_code == 404
-    assert _client(world.citizen).post(f"/dialogues/{dialogue.pk}/do/publish_transcript/").status_code == 302
+    assert (
+        _client(world.citizen).post(f"/dialogues/{dialogue.pk}/do/publish_transcript/").status_code
+        == 302
+    )
     assert _client().get(f"/dialogues/{dialogue.pk}/transcript/").status_code == 404
     mod.post(f"/dialogues/{dialogue.pk}/do/publish_transcript/")
     page = _client().get(f"/dialogues/{dialogue.pk}/transcript/")
     assert page.status_code == 200
-    assert "访谈问题" in page.content.decode() and "访谈回答" in page.content.decode()
+    assert "访谈问题" in page.content.decode()
+    assert "访谈回答" in page.content.decode()
 
 
-def test_api_ask_and_moderation_use_the_one_error_shape(world: World, english: None) -> None:
+def test_api_ask_and_moderation_use_the_one_error_shape(world: World) -> None:
     dialogue = make_dialogue(world)
     asked = _client(world.citizen).post(f"/api/dialogues/{dialogue.pk}/ask/", {"body": "接口提问"})
     assert asked.status_code == 201
@@ -71,8 +77,14 @@ def test_api_ask_and_moderation_use_the_one_error_shape(world: World, english: N
         "message": "Only the dialogue's moderator may do this.",
         "fields": {},
     }
-    assert _client(dialogue.moderator).post(f"/api/dialogue-questions/{qid}/approve/").status_code == 200
-    assert _client().post(f"/api/dialogues/{dialogue.pk}/ask/", {"body": "匿名"}).status_code in (401, 403)
+    assert (
+        _client(dialogue.moderator).post(f"/api/dialogue-questions/{qid}/approve/").status_code
+        == 200
+    )
+    assert _client().post(f"/api/dialogues/{dialogue.pk}/ask/", {"body": "匿名"}).status_code in (
+        401,
+        403,
+    )
 
 
 def test_api_events_replay_only_what_the_reader_may_see(world: World) -> None:
@@ -90,5 +102,7 @@ def test_list_page_lists_dialogues_and_topics(world: World) -> None:
     make_dialogue(world)
     services.topic_propose(actor=world.citizen, title="停车难问题")
     html = _client(world.other_citizen).get("/dialogues/").content.decode()
-    assert "城市道路维修在线访谈" in html and "停车难问题" in html and 'name="vote_topic"' in html
+    assert "城市道路维修在线访谈" in html
+    assert "停车难问题" in html
+    assert 'name="vote_topic"' in html
     _ = DialogueAction

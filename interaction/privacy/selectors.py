@@ -1,0 +1,214 @@
+"""Reads of what the public may see: masked text, and the search over published cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q, QuerySet
+
+from ..models import Case, CaseEvent, Reply
+from ..permissions import visible_cases
+from .masking import Rule, mask
+from .models import MaskingRule
+
+# --- masking --------------------------------------------------------------------------------
+
+
+def citizen_names(case: Case) -> list[str]:
+    """Every name by which the citizen of `case` may appear in the text."""
+    names = [case.contact_name]
+    if case.citizen_id is not None and case.citizen is not None:
+        names += [case.citizen.display_name, case.citizen.get_full_name()]
+    return [n for n in names if n and n.strip()]
+
+
+def _compile(rows: Iterable[MaskingRule]) -> list[Rule]:
+    rules = []
+    for row in rows:
+        try:
+            rules.append(Rule(row.value, is_regex=row.kind == MaskingRule.Kind.PATTERN))
+        except re.error:
+            continue  # checked when saved; an old broken rule must not break the page
+    return rules
+
+
+def rules_for(case_ids: Iterable[int]) -> dict[int | None, list[Rule]]:
+    """Active rules, by case id; global rules under None. One query."""
+    ids = list(case_ids)
+    rows = MaskingRule.objects.filter(active=True).filter(Q(case__isnull=True) | Q(case_id__in=ids))
+    grouped: dict[int | None, list[MaskingRule]] = defaultdict(list)
+    for row in rows:
+        grouped[row.case_id].append(row)
+    return {key: _compile(value) for key, value in grouped.items()}
+
+
+def masker(case: Case, rules: dict[int | None, list[Rule]] | None = None) -> Callable[[str], str]:
+    """A function masking text of `case` (its citizen's names, global and its own rules)."""
+    if rules is None:
+        rules = rules_for([case.pk])
+    extra = [*rules.get(None, []), *rules.get(case.pk, [])]
+    names = tuple(citizen_names(case))
+    return lambda text: mask(text or "", names=names, extra_rules=extra)
+
+
+@dataclass(frozen=True)
+class MaskedText:
+    """The public text of a case. `reply`: the published reply's body ('' when none);
+    `reasons`: masked reason of each public timeline event, by event id."""
+
+    subject: str
+    body: str
+    reply: str
+    closure_reason: str
+    reasons: dict[int, str] = field(default_factory=dict)
+    replies: dict[int, str] = field(default_factory=dict)
+
+
+def masked_case_text(case: Case, *, events: Iterable[CaseEvent] | None = None) -> MaskedText:
+    """Subject, message, published replies and public timeline reasons of `case`, masked."""
+    hide = masker(case)
+    published = [
+        r for r in case.replies.all() if r.state == Reply.State.PUBLISHED
+    ]  # prefetched by case_detail
+    published.sort(key=lambda r: (r.published_at or r.created_at, r.pk))
+    if events is None:
+        events = case.events.filter(is_public=True)
+    return MaskedText(
+        subject=hide(case.subject),
+        body=hide(case.body),
+        reply=hide(published[-1].body) if published else "",
+        closure_reason=hide(case.closure_reason),
+        reasons={e.pk: hide(e.reason) for e in events if e.reason},
+        replies={r.pk: hide(r.body) for r in published},
+    )
+
+
+class ListMasker:
+    """Masks text of many cases (a page of a list) with two queries: the rules and the
+    citizens' names."""
+
+    def __init__(self, cases: Iterable[Case]) -> None:
+        from backend.accounts.models import User
+
+        rows = list(cases or [])
+        self.ids = {c.pk for c in rows}
+        self.rules = rules_for(self.ids)
+        citizen_ids = {c.citizen_id for c in rows if c.citizen_id is not None}
+        self.names: dict[int, list[str]] = {
+            pk: [display, f"{first} {last}".strip()]
+            for pk, display, first, last in User.objects.filter(pk__in=citizen_ids).values_list(
+                "pk", "display_name", "first_name", "last_name"
+            )
+        }
+
+    def __call__(self, case: Case, text: str) -> str:
+        if case.pk not in self.ids:
+            return masker(case)(text)  # not on the page it was built for: its own queries
+        names = [case.contact_name, *self.names.get(case.citizen_id or 0, [])]
+        extra = [*self.rules.get(None, []), *self.rules.get(case.pk, [])]
+        return mask(text or "", names=tuple(n for n in names if n), extra_rules=extra)
+
+
+def masked_subjects(cases: Iterable[Case]) -> dict[int, str]:
+    """Masked subject of each case of a list, by case id (two queries)."""
+    rows = list(cases)
+    hide = ListMasker(rows)
+    return {c.pk: hide(c, c.subject) for c in rows}
+
+
+# --- public search --------------------------------------------------------------------------
+
+_WORD = re.compile(r"^\w+$")
+_CJK_RUN = re.compile(r"[\u4e00-\u9fff]{2,}")
+_CJK = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
+def search_tokens(text: str) -> list[str]:
+    """jieba tokens of `text` usable in a search: words only (punctuation and the tokenizer's
+    number shapes such as <n11> are dropped)."""
+    from classifier.tokenizer import tokenize
+
+    return [t for t in tokenize(text) if _WORD.match(t)]
+
+
+def _bigrams(run: str) -> list[str]:
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def build_search_text(*parts: str) -> str:
+    """The indexed terms of a text: its jieba tokens, plus the character bigrams of its Chinese
+    runs (jieba may cut 花园路路灯 as 花园路/路/灯 while the query 路灯 is one token: the
+    bigrams find it anyway). Space-joined, deduplicated, a space at both ends."""
+    text = " ".join(p for p in parts if p)
+    terms = search_tokens(text)
+    for run in _CJK_RUN.findall(text):
+        terms += _bigrams(run)
+    unique = list(dict.fromkeys(t.lower() for t in terms))
+    return f" {' '.join(unique)} " if unique else ""
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """What a query must match, as (term, is_prefix): a Chinese token of two characters or more
+    becomes its bigrams (matched exactly), any other token matches the start of a term."""
+    terms: list[tuple[str, bool]] = []
+    for token in search_tokens(query)[:10]:
+        token = token.lower()
+        if _CJK.match(token) and len(token) >= 2:
+            terms += [(b, False) for b in _bigrams(token)]
+        else:
+            terms.append((token, True))
+    return list(dict.fromkeys(terms))
+
+
+@dataclass(frozen=True)
+class PublicFilters:
+    category_id: int | None = None
+    department_id: int | None = None
+    district_id: int | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+
+
+def published_cases() -> QuerySet[Case]:
+    return (
+        visible_cases(None)
+        .select_related("category", "category__parent", "lead_department", "district", "citizen")
+        .order_by("-replied_at", "-pk")
+    )
+
+
+def search_published(query: str = "", filters: PublicFilters | None = None) -> QuerySet[Case]:
+    """Published cases matching every word of `query` (jieba tokens, each matching the start of
+    a token of the masked text) and the filters. PostgreSQL: full-text search over the GIN index;
+    elsewhere: one `icontains` per token on the same tokenised column."""
+    cases = published_cases()
+    f = filters or PublicFilters()
+    if f.category_id:
+        cases = cases.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+    if f.department_id:
+        cases = cases.filter(lead_department_id=f.department_id)
+    if f.district_id:
+        cases = cases.filter(district_id=f.district_id)
+    if f.date_from:
+        cases = cases.filter(replied_at__date__gte=f.date_from)
+    if f.date_to:
+        cases = cases.filter(replied_at__date__lte=f.date_to)
+    terms = query_terms(query or "")
+    if not terms:
+        return cases
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import SearchQuery, SearchVector
+
+        # Terms are \w+ only (search_tokens), so they are safe inside a raw tsquery.
+        raw = " & ".join(f"{t}:*" if prefix else t for t, prefix in terms)
+        return cases.annotate(
+            search_vector=SearchVector("search__search_text", config="simple")
+        ).filter(search_vector=SearchQuery(raw, config="simple", search_type="raw"))
+    for term, prefix in terms:
+        cases = cases.filter(search__search_text__icontains=f" {term}" if prefix else f" {term} ")
+    return cases
