@@ -72,5 +72,14 @@ bench-intake: install
 bench-classifier: install
 	$(PY) bench/classifier_bench.py
 
+bench-dialogue: install
+	REDIS_URL=$(REDIS) $(PY) bench/dialogue_bench.py
+
+bench-insights: install
+	@echo "bench-insights is not written yet (issue 5): see the notes on the issue."; exit 2
+
+bench-public: install
+	@echo "bench-public is not written yet (issue 6): see the notes on the issue."; exit 2
+
 clean:
 	rm -rf var staticfiles

@@ -35,26 +35,29 @@ PG = "postgres://postgres@127.0.0.1:5432"
 
 def bench_env(port: int) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "backend.settings.production",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-        "DATABASE_URL": f"{PG}/{DB_NAME}",
-        "REDIS_URL": "redis://127.0.0.1:6379/15",
-        "DJANGO_SECURE_SSL_REDIRECT": "False",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-models"),
-        "DJANGO_MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
-        "DJANGO_LOG_LEVEL": "WARNING",
-        "DB_POOL_MIN": "2",
-        "DB_POOL_MAX": "4",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "backend.settings.production",
+            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
+            "DATABASE_URL": f"{PG}/{DB_NAME}",
+            "REDIS_URL": "redis://127.0.0.1:6379/15",
+            "DJANGO_SECURE_SSL_REDIRECT": "False",
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+            "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-models"),
+            "DJANGO_MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "DB_POOL_MIN": "2",
+            "DB_POOL_MAX": "4",
+        }
+    )
     return env
 
 
 def manage(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run([PY, "manage.py", *args], cwd=ROOT, env=env, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
     return out.stdout
 
 
@@ -68,8 +71,16 @@ def recreate_database() -> None:
 
 # --- load generator --------------------------------------------------------------------------
 
-SUBJECTS = ["小区门口道路破损", "噪音扰民问题", "公积金提取咨询", "学校周边交通拥堵",
-            "垃圾清运不及时", "医保报销咨询", "路灯不亮", "占道经营"]
+SUBJECTS = [
+    "小区门口道路破损",
+    "噪音扰民问题",
+    "公积金提取咨询",
+    "学校周边交通拥堵",
+    "垃圾清运不及时",
+    "医保报销咨询",
+    "路灯不亮",
+    "占道经营",
+]
 BODIES = [
     "我家附近的道路出现了很多坑洼，雨天积水严重，行人和车辆通行都很不方便，希望有关部门尽快维修。",
     "小区旁边的工地每天晚上十点以后还在施工，噪音很大，严重影响居民休息，请相关部门处理。",
@@ -79,16 +90,21 @@ BODIES = [
 
 
 def request_bytes(host: str, port: int, i: int) -> bytes:
-    body = json.dumps({
-        "kind": random.choice(["consultation", "complaint", "help", "suggestion"]),
-        "subject": random.choice(SUBJECTS),
-        "body": random.choice(BODIES) + f"（编号{i}）",
-        "contact_phone": f"13{random.randint(100000000, 999999999)}",
-        "contact_name": "测试",
-    }, ensure_ascii=False).encode()
-    head = (f"POST /api/cases/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
-            "Accept: application/json\r\nConnection: keep-alive\r\n\r\n").encode()
+    body = json.dumps(
+        {
+            "kind": random.choice(["consultation", "complaint", "help", "suggestion"]),
+            "subject": random.choice(SUBJECTS),
+            "body": random.choice(BODIES) + f"（编号{i}）",
+            "contact_phone": f"13{random.randint(100000000, 999999999)}",
+            "contact_name": "测试",
+        },
+        ensure_ascii=False,
+    ).encode()
+    head = (
+        f"POST /api/cases/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+        "Accept: application/json\r\nConnection: keep-alive\r\n\r\n"
+    ).encode()
     return head + body
 
 
@@ -112,7 +128,9 @@ async def read_response(reader: asyncio.StreamReader) -> tuple[int, bool]:
     return status, keep_alive
 
 
-async def drive(port: int, total: int, concurrency: int) -> tuple[list[float], dict[int, int], float]:
+async def drive(
+    port: int, total: int, concurrency: int
+) -> tuple[list[float], dict[int, int], float]:
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     counter = iter(range(total))
@@ -167,29 +185,48 @@ def wait_for(port: int, timeout: float = 30) -> None:
 
 def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "backend.wsgi", "-w", str(args.workers), "-b",
-         f"127.0.0.1:{args.port}", "--keep-alive", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True,
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "backend.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            "--keep-alive",
+            "30",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
     )
     try:
         wait_for(args.port)
         asyncio.run(drive(args.port, args.warmup, args.concurrency))
         latencies, statuses, seconds = asyncio.run(
-            drive(args.port, args.requests, args.concurrency))
+            drive(args.port, args.requests, args.concurrency)
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     ok = statuses.get(201, 0)
-    print(f"submit: {args.requests} requests, concurrency {args.concurrency}, "
-          f"{args.workers} gunicorn workers: statuses {statuses}")
+    print(
+        f"submit: {args.requests} requests, concurrency {args.concurrency}, "
+        f"{args.workers} gunicorn workers: statuses {statuses}"
+    )
     result = {
         "submit_rps": round(ok / seconds, 1),
         "submit_p50_ms": round(statistics.median(latencies), 1),
         "submit_p99_ms": round(percentile(latencies, 99), 1),
         "submit_errors": sum(v for k, v in statuses.items() if k != 201),
     }
-    print(f"submit: {result['submit_rps']} req/s, p50 {result['submit_p50_ms']} ms, "
-          f"p99 {result['submit_p99_ms']} ms")
+    print(
+        f"submit: {result['submit_rps']} req/s, p50 {result['submit_p50_ms']} ms, "
+        f"p99 {result['submit_p99_ms']} ms"
+    )
     return result
 
 
@@ -236,8 +273,11 @@ def fill_cases(total: int) -> None:
         step = 100_000
         for start in range(1, total + 1, step):
             stop = min(total, start + step - 1)
-            conn.execute(FILL_SQL.replace("%(ndept)s", str(ndept))
-                         .replace("%(start)s", str(start)).replace("%(stop)s", str(stop)))
+            conn.execute(
+                FILL_SQL.replace("%(ndept)s", str(ndept))
+                .replace("%(start)s", str(start))
+                .replace("%(stop)s", str(stop))
+            )
         conn.execute("ANALYZE interaction_case")
         counts = conn.execute(
             "SELECT status, count(*) FROM interaction_case GROUP BY status ORDER BY status"
@@ -253,8 +293,9 @@ def timed_supervise(env: dict[str, str]) -> tuple[float, float, str]:
         "print(time.perf_counter() - t); "
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); print(out.strip())"
     )
-    out = subprocess.run([PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True,
-                         text=True).stdout.splitlines()
+    out = subprocess.run(
+        [PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     return float(out[0]), float(out[1]), out[-1] if len(out) > 2 else ""
 
 
@@ -265,8 +306,9 @@ def bench_supervise(env: dict[str, str], total: int) -> dict[str, float]:
     seconds, peak_mb, report = timed_supervise(env)
     print(f"supervise (backlog): {seconds:.2f} s, peak RSS {peak_mb:.0f} MB: {report}")
     again, again_mb, report2 = timed_supervise(env)
-    print(f"supervise (again, nothing new due): {again:.2f} s, peak RSS {again_mb:.0f} MB: "
-          f"{report2}")
+    print(
+        f"supervise (again, nothing new due): {again:.2f} s, peak RSS {again_mb:.0f} MB: {report2}"
+    )
     return {
         "supervise_1m_seconds": round(seconds, 2),
         "supervise_1m_peak_mb": round(peak_mb, 1),

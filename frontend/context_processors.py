@@ -14,6 +14,7 @@ from backend.accounts.models import Role
 NAV: list[tuple[str, Any, tuple[str, ...] | None]] = [
     ("frontend:home", _("Home"), None),
     ("frontend:write", _("Write to the mayor"), ("anonymous", Role.CITIZEN)),
+    ("frontend:dialogue-list", _("Live dialogues"), None),
     ("frontend:my-cases", _("My cases"), (Role.CITIZEN,)),
     ("frontend:dispatch-queue", _("Queue"), (Role.DISPATCHER, Role.ADMIN)),
     ("frontend:reviews", _("Reviews"), (Role.DISPATCHER, Role.ADMIN)),

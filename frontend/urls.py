@@ -1,6 +1,6 @@
 """Page addresses. Each case action has its own POST address, like the API."""
 
-from django.urls import path
+from django.urls import include, path
 
 from .views import auth, case, citizen, department, dispatch, insights, public, supervision
 from .views import routing as routing_views
@@ -33,6 +33,7 @@ case_actions = [
 urlpatterns = [
     # public
     path("", public.home, name="home"),
+    path("dialogues/", include("frontend.urls_dialogue")),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.logout, name="logout"),
     path("register/", auth.register, name="register"),

@@ -159,3 +159,6 @@ class Open311ApiKeyAdmin(ReadOnlyAdmin):
 
     fields = ("name", "prefix", "active", "created_at", "last_used_at")
     readonly_fields = ("name", "prefix", "created_at", "last_used_at")
+
+
+from .dialogue import admin as _dialogue_admin  # noqa: E402,F401

@@ -25,7 +25,6 @@ def _get_holder() -> Any:
         with _lock:
             if _holder is None:
                 from classifier.store import ModelHolder
-
                 from classifier.tokenizer import configure
 
                 configure(list(settings.CLASSIFIER_USER_DICTS))

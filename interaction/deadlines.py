@@ -50,10 +50,13 @@ def limits_for(kind: str, urgency: str) -> Limits:
     """The configured limits for a kind and urgency, or the defaults."""
     from backend.refcache import cached
 
-    policies = cached("deadline_policies", lambda: {
-        (p.kind, p.urgency): Limits(p.sign_days, p.reply_days)
-        for p in DeadlinePolicy.objects.all()
-    })
+    policies = cached(
+        "deadline_policies",
+        lambda: {
+            (p.kind, p.urgency): Limits(p.sign_days, p.reply_days)
+            for p in DeadlinePolicy.objects.all()
+        },
+    )
     policy = policies.get((kind, urgency)) or policies.get((kind, Urgency.NORMAL))
     if policy is not None:
         return policy

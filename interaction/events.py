@@ -79,8 +79,9 @@ class _Sender:
         with self._lock:
             if self._loop is None or self._loop.is_closed():
                 loop = asyncio.new_event_loop()
-                threading.Thread(target=loop.run_forever, name="wenzheng-events",
-                                 daemon=True).start()
+                threading.Thread(
+                    target=loop.run_forever, name="wenzheng-events", daemon=True
+                ).start()
                 self._loop = loop
             return self._loop
 

@@ -492,10 +492,14 @@ class PlatformSettings(models.Model):
         _("days the citizen has to evaluate"), default=7
     )
     auto_dispatch_threshold = models.FloatField(
-        _("auto-dispatch confidence"), null=True, blank=True,
-        help_text=_("Messages classified with at least this confidence are dispatched "
-                    "automatically. Empty: the threshold chosen when the model was trained "
-                    "(97 % precision on the training data)."),
+        _("auto-dispatch confidence"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Messages classified with at least this confidence are dispatched "
+            "automatically. Empty: the threshold chosen when the model was trained "
+            "(97 % precision on the training data)."
+        ),
     )
     problem_case_threshold = models.PositiveSmallIntegerField(
         _("returns or redos before a case is a problem case"), default=3
@@ -522,5 +526,5 @@ class PlatformSettings(models.Model):
 
 
 from .dialogue.models import *  # noqa: E402,F401,F403
-from .privacy.models import *  # noqa: E402,F401,F403
 from .open311.models import *  # noqa: E402,F401,F403
+from .privacy.models import *  # noqa: E402,F401,F403

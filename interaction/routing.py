@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from backend.organisation.models import Category, Department, DispatchRule, Jurisdiction
-
 from backend.refcache import cached
 
 from .models import Case

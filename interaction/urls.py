@@ -52,6 +52,7 @@ urlpatterns = [
     path("similar/", similar_apis.SimilarCasesApi.as_view(), name="similar"),
     path("routing-accuracy/", routing_apis.RoutingAccuracyApi.as_view(), name="routing-accuracy"),
     path("insights/", include("interaction.insights.urls")),
+    path("", include("interaction.dialogue.urls")),
     path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
     path(
         "notifications/<int:pk>/read/",

@@ -6,7 +6,7 @@ in the context; serializers only leave out what the context says is hidden.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
@@ -165,11 +165,12 @@ class CaseListItemOutput(serializers.ModelSerializer):
     def to_representation(self, case: Case) -> dict[str, Any]:
         # Readers without private access get the masked subject (privacy.masking).
         data = super().to_representation(case)
-        if not self.context["viewer"].sees_private_details(case):
-            hide = self.context.get("_masker")
+        context = cast(dict[str, Any], self.context)
+        if not context["viewer"].sees_private_details(case):
+            hide = context.get("_masker")
             if hide is None:
                 page = getattr(self.parent, "instance", None) or [case]
-                hide = self.context["_masker"] = ListMasker(page)
+                hide = context["_masker"] = ListMasker(page)
             data["subject"] = hide(case, case.subject)
         return data
 

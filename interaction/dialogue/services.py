@@ -173,7 +173,8 @@ def _open_cases_for_unanswered(dialogue: Dialogue) -> list[Case]:
     """Every approved question without an answer becomes a case for the host department."""
     category = _follow_up_category(dialogue)
     unanswered = (
-        Question.objects.select_for_update()
+        # Lock only the question rows: PostgreSQL cannot lock the nullable side of the joins.
+        Question.objects.select_for_update(of=("self",))
         .filter(dialogue=dialogue, state=QuestionState.APPROVED, case__isnull=True)
         .filter(answers__isnull=True)
         .select_related("asker")

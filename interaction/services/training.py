@@ -42,7 +42,8 @@ def labelled_messages() -> tuple[list[tuple[str, str, str]], dict[str, int]]:
 
 def _split(rows: list[tuple[str, str, str]], seed: int) -> tuple[list[int], list[int]]:
     """80/20 split with identical texts always on the same side."""
-    train, test = [], []
+    train: list[int] = []
+    test: list[int] = []
     salt = str(seed)
     for i, (subject, body, _code) in enumerate(rows):
         digest = hashlib.sha256(f"{salt}\x1f{subject}\x1f{body}".encode()).digest()

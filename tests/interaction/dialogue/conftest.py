@@ -17,11 +17,6 @@ from tests.factories import World, make_user
 
 
 @pytest.fixture(autouse=True)
-def _dialogue_urls(settings: Any) -> None:
-    settings.ROOT_URLCONF = "tests.interaction.dialogue.urlconf"
-
-
-@pytest.fixture(autouse=True)
 def _fresh_layer() -> Any:
     """Each test gets its own in-memory channel layer (no group members left from another)."""
     channel_layers.backends.clear()

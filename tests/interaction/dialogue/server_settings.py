@@ -1,12 +1,11 @@
-"""Settings for the daphne processes the dialogue tests and bench start: test settings, the test
-urlconf, and one channel prefix shared by the processes of one run (CHANNELS_PREFIX)."""
+"""Settings for the daphne processes the dialogue tests and bench start: test settings and one
+channel prefix shared by the processes of one run (CHANNELS_PREFIX)."""
 
 import os
 
 from backend.settings.test import *  # noqa: F403
 from backend.settings.test import CHANNEL_LAYERS, REDIS_URL
 
-ROOT_URLCONF = "tests.interaction.dialogue.urlconf"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
 if REDIS_URL:
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = os.environ["CHANNELS_PREFIX"]
