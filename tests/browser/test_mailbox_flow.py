@@ -36,12 +36,14 @@ def browser_world(transactional_db: None) -> World:
 
 
 @pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def browser(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Any]:
     if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.skip("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
+        pytest.fail("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
     # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-    # are still synchronous and safe.
+    # are still synchronous and safe, and events are delivered from the background sender
+    # (async_to_sync cannot run inside a thread that has an event loop).
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    settings.WENZHENG_EVENTS_IN_BACKGROUND = True
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
