@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["CharNgramTfidf"]
+__all__ = ["CharNgramTfidf", "tfidf_csr"]
 
 _BITS = 21
 _WHITESPACE = re.compile(r"\s\s+")
@@ -42,6 +42,124 @@ def _keys(text: str, min_n: int, max_n: int) -> npt.NDArray[np.uint64]:
             key = (key << np.uint64(_BITS)) | cps[offset : cps.size - n + 1 + offset]
         parts.append(key)
     return np.concatenate(parts) if parts else _EMPTY_KEYS
+
+
+def _batch_keys(
+    texts: Sequence[str], min_n: int, max_n: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.uint64]]:
+    """Row index and n-gram key of every n-gram of every text, in one pass over the batch.
+
+    The texts are joined by NUL (removed from the texts themselves), and n-grams containing a NUL
+    are dropped, so no n-gram spans two texts; the keys are those of :func:`_keys`.
+    """
+    joined = "\x00".join(t.replace("\x00", "") for t in texts)
+    joined = _WHITESPACE.sub(" ", joined)
+    cps = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    is_sep = cps == 0
+    row_at = np.cumsum(is_sep, dtype=np.int64)  # rows are numbered by the NULs before them
+    all_rows: list[npt.NDArray[np.int64]] = []
+    all_keys: list[npt.NDArray[np.uint64]] = []
+    size = cps.size
+    for n in range(min_n, max_n + 1):
+        if size < n:
+            break
+        count = size - n + 1
+        key = cps[:count].copy()
+        bad = is_sep[:count].copy()
+        for offset in range(1, n):
+            key = (key << np.uint64(_BITS)) | cps[offset : offset + count]
+            bad |= is_sep[offset : offset + count]
+        good = ~bad
+        all_keys.append(key[good])
+        all_rows.append(row_at[:count][good])
+    if not all_keys:
+        return np.zeros(0, dtype=np.int64), _EMPTY_KEYS
+    return np.concatenate(all_rows), np.concatenate(all_keys)
+
+
+class _HashTable:
+    """Open addressing (linear probing) over the vocabulary keys, queried with numpy.
+
+    Single characters (keys below 2**21) are found in a direct array, longer n-grams in the table.
+    """
+
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # Fibonacci hashing
+
+    def __init__(self, vocabulary: npt.NDArray[np.uint64]) -> None:
+        self.size = int(vocabulary.size)
+        columns = np.arange(vocabulary.size, dtype=np.int64)
+        single = vocabulary < np.uint64(1 << _BITS)
+        top = int(vocabulary[single].max()) + 1 if single.any() else 0
+        self._direct = np.full(top, -1, dtype=np.int64)
+        self._direct[vocabulary[single].astype(np.int64)] = columns[single]
+        keys, columns = vocabulary[~single], columns[~single]
+        bits = max(4, int(keys.size * 2 - 1).bit_length())  # load factor <= 1/2
+        self._shift = np.uint64(64 - bits)
+        self._mask = np.int64((1 << bits) - 1)
+        # Key 0 marks an empty slot (no n-gram of n >= 2 has key 0).
+        self._keys = np.zeros(1 << bits, dtype=np.uint64)
+        self._columns = np.full(1 << bits, -1, dtype=np.int64)
+        pending = np.arange(keys.size, dtype=np.int64)
+        slots = self._slots(keys)
+        while pending.size:
+            # Place the first of the pending keys aiming at each free slot; the rest probe on.
+            free = self._keys[slots] == 0
+            first = np.zeros(pending.size, dtype=bool)
+            candidates = np.flatnonzero(free)
+            _, first_of = np.unique(slots[candidates], return_index=True)
+            first[candidates[first_of]] = True
+            self._keys[slots[first]] = keys[pending[first]]
+            self._columns[slots[first]] = columns[pending[first]]
+            pending, slots = pending[~first], (slots[~first] + 1) & self._mask
+
+    def _slots(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        with np.errstate(over="ignore"):
+            hashed = (keys * self._MULTIPLIER) >> self._shift
+        return hashed.astype(np.int64)
+
+    def lookup(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        result = np.full(keys.size, -1, dtype=np.int64)
+        single = keys < np.uint64(self._direct.size)
+        result[single] = self._direct[keys[single].astype(np.int64)]
+        pending = np.flatnonzero(keys >= np.uint64(1 << _BITS))
+        wanted = keys[pending]
+        slots = self._slots(wanted)
+        while pending.size:
+            in_slot = self._keys[slots]
+            found = in_slot == wanted
+            result[pending[found]] = self._columns[slots[found]]
+            probe_on = ~found & (in_slot != 0)  # slot taken by another key
+            pending, wanted = pending[probe_on], wanted[probe_on]
+            slots = (slots[probe_on] + 1) & self._mask
+        return result
+
+
+def tfidf_csr(
+    rows: npt.NDArray[np.int64],
+    columns: npt.NDArray[np.int64],
+    n_rows: int,
+    n_columns: int,
+    idf: npt.NDArray[Any],
+    dtype: Any = np.float32,
+) -> sp.csr_matrix:
+    """L2-normalised sublinear TF-IDF rows from one (row, column) pair per token occurrence.
+
+    Values as scikit-learn's TfidfVectorizer(sublinear_tf=True, norm="l2"): (1 + log tf) * idf.
+    """
+    # Sort (row, column) pairs as one integer key; runs of equal keys give the term counts.
+    width = np.int64(max(n_columns, 1))
+    pairs = np.sort(rows.astype(np.int64) * width + columns)
+    is_start = np.ones(pairs.size, dtype=bool)
+    np.not_equal(pairs[1:], pairs[:-1], out=is_start[1:])
+    starts = np.flatnonzero(is_start)
+    counts = np.diff(np.append(starts, pairs.size)).astype(np.float64)
+    row_of, indices = np.divmod(pairs[starts], width)
+    indptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row_of, minlength=n_rows), out=indptr[1:])
+    weight = (1.0 + np.log(counts)) * np.asarray(idf, dtype=np.float64)[indices]
+    norms = np.sqrt(np.bincount(row_of, weights=weight * weight, minlength=n_rows))
+    weight /= np.where(norms > 0.0, norms, 1.0)[row_of]
+    return sp.csr_matrix((weight.astype(dtype), indices, indptr), shape=(n_rows, n_columns))
 
 
 @dataclass
@@ -73,31 +191,27 @@ class CharNgramTfidf:
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        """TF-IDF rows of ``texts``, computed for the whole batch at once (no per-text loop)."""
         low, high = self.ngram_range
-        vocabulary = self.vocabulary
-        indptr = np.zeros(len(texts) + 1, dtype=np.int64)
-        indices: list[npt.NDArray[np.intp]] = []
-        values: list[npt.NDArray[np.float64]] = []
-        for row, text in enumerate(texts):
-            keys, counts = np.unique(_keys(text, low, high), return_counts=True)
-            position = np.searchsorted(vocabulary, keys)
-            position[position >= vocabulary.size] = 0
-            known = vocabulary[position] == keys if vocabulary.size else np.zeros(0, dtype=bool)
-            columns = position[known]
-            weight = (1.0 + np.log(counts[known])) * self.idf[columns]
-            norm = float(np.sqrt(np.dot(weight, weight)))
-            if norm > 0.0:
-                weight /= norm
-            indices.append(columns)
-            values.append(weight)
-            indptr[row + 1] = indptr[row] + columns.size
-        data: npt.NDArray[Any] = (
-            np.concatenate(values).astype(self.dtype) if values else np.zeros(0, self.dtype)
+        rows, keys = _batch_keys(texts, low, high)
+        columns = self._lookup(keys)
+        known = columns >= 0
+        return tfidf_csr(
+            rows[known], columns[known], len(texts), self.n_features, self.idf, self.dtype
         )
-        cols = np.concatenate(indices) if indices else np.zeros(0, dtype=np.intp)
-        return sp.csr_matrix(
-            (data, cols, indptr), shape=(len(texts), vocabulary.size), dtype=self.dtype
-        )
+
+    def _lookup(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
+        """Column of each key in the vocabulary, -1 when unknown (hash table, built lazily)."""
+        table = self.__dict__.get("_table")
+        if table is None or table.size != self.vocabulary.size:
+            table = _HashTable(self.vocabulary)
+            self.__dict__["_table"] = table  # not a dataclass field; dropped when pickled
+        return table.lookup(keys)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_table", None)
+        return state
 
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self.fit(texts).transform(texts)

@@ -22,8 +22,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.char_ngrams import CharNgramTfidf
-from classifier.tokenizer import normalize, tokenize
+from classifier.char_ngrams import CharNgramTfidf, tfidf_csr
+from classifier.tokenizer import normalize, token_bags
 
 Vectorizer: TypeAlias = TfidfVectorizer | CharNgramTfidf
 
@@ -98,17 +98,25 @@ class MessageFeatures:
 
     @staticmethod
     def prepare(texts: Sequence[str]) -> _Prepared:
-        """Cut, split and tokenise texts once for all blocks."""
-        prepared = _Prepared([], [], [], [])
+        """Cut, split, normalise and tokenise texts once for all blocks.
+
+        Word tokens are bags (the tokens of ``tokenizer.tokenize``, not in text order): the word
+        blocks count them, order does not matter.
+        """
+        subjects: list[str] = []
+        bodies: list[str] = []
         for text in texts:
             subject, body = split_text(text[:MAX_CHARS])
-            subject_tokens = tokenize(subject)
-            prepared.words.append(subject_tokens + tokenize(body))
-            prepared.subject_words.append(subject_tokens)
-            norm_subject = normalize(subject)
-            prepared.chars.append(f"{norm_subject}\n{normalize(body)}")
-            prepared.subject_chars.append(norm_subject)
-        return prepared
+            subjects.append(normalize(subject) if subject else "")
+            bodies.append(normalize(body) if body else "")
+        subject_tokens = token_bags(subjects)
+        body_tokens = token_bags(bodies)
+        return _Prepared(
+            words=[s + b for s, b in zip(subject_tokens, body_tokens, strict=True)],
+            subject_words=subject_tokens,
+            chars=[f"{s}\n{b}" for s, b in zip(subjects, bodies, strict=True)],
+            subject_chars=subjects,
+        )
 
     def _weights(self) -> dict[str, float]:
         w = self.weights
@@ -122,25 +130,28 @@ class MessageFeatures:
     def fit_transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         prepared = self.prepare(texts)
         self.vectorizers = self._new_vectorizers()
-        blocks: list[Any] = []
         for name, weight in self._weights().items():
-            if weight == 0.0:
-                continue
-            vectorizer = self.vectorizers[name]
-            blocks.append(vectorizer.fit_transform(getattr(prepared, name)) * weight)
-        return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+            if weight != 0.0:
+                self.vectorizers[name].fit(getattr(prepared, name))
+        # Transform as at prediction time, so training and prediction features are identical.
+        return self._transform_prepared(prepared)
 
     def fit(self, texts: Sequence[str]) -> MessageFeatures:
         self.fit_transform(texts)
         return self
 
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
-        prepared = self.prepare(texts)
+        return self._transform_prepared(self.prepare(texts))
+
+    def _transform_prepared(self, prepared: _Prepared) -> sp.csr_matrix:
         blocks: list[Any] = []
         for name, weight in self._weights().items():
             if weight == 0.0:
                 continue
-            blocks.append(self.vectorizers[name].transform(getattr(prepared, name)) * weight)
+            block = _transform_block(self.vectorizers[name], getattr(prepared, name))
+            if weight != 1.0:
+                block.data *= np.float32(weight)
+            blocks.append(block)
         return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
 
     def known_word_counts(self, x: sp.csr_matrix) -> npt.NDArray[np.int64]:
@@ -160,6 +171,31 @@ class MessageFeatures:
             for name, weight in self._weights().items()
             if weight != 0.0
         )
+
+
+def _transform_block(vectorizer: Vectorizer, items: Any) -> sp.csr_matrix:
+    if isinstance(vectorizer, CharNgramTfidf):
+        return vectorizer.transform(items)
+    return _transform_words(vectorizer, items)
+
+
+def _transform_words(vectorizer: TfidfVectorizer, token_lists: list[list[str]]) -> sp.csr_matrix:
+    """``vectorizer.transform`` for a fitted TfidfVectorizer(analyzer=_identity, sublinear_tf=True,
+    norm="l2") over token lists, without scikit-learn's per-document Python loop."""
+    vocabulary: dict[str, int] = vectorizer.vocabulary_
+    lookup = vocabulary.get
+    flat = [lookup(token, -1) for tokens in token_lists for token in tokens]
+    columns = np.fromiter(flat, dtype=np.int64, count=len(flat))
+    rows = np.repeat(np.arange(len(token_lists)), [len(tokens) for tokens in token_lists])
+    known = columns >= 0
+    return tfidf_csr(
+        rows[known],
+        columns[known],
+        len(token_lists),
+        len(vocabulary),
+        vectorizer.idf_,
+        np.float32,
+    )
 
 
 def _size(vectorizer: Vectorizer) -> int:

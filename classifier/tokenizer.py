@@ -33,6 +33,7 @@ __all__ = [
     "configure",
     "engine_name",
     "normalize",
+    "token_bags",
     "tokenize",
     "tokenize_jieba",
     "tokenize_rjieba",
@@ -59,6 +60,7 @@ _ASCII_RUN = r"[0-9a-z]+(?:[.\-_/:@+][0-9a-z]+)*"
 # A run of word characters other than ASCII letters/digits (Chinese text between punctuation).
 _OTHER_WORD_RUN = r"[^\W0-9a-z_]+"
 _DIGITS = re.compile(r"[0-9]+")
+_LONG_DIGITS = re.compile(r"[0-9]{5}")
 # Numbers longer than this are replaced by a shape token ("<n11>" for an 11-digit phone number):
 # they name people, not topics, and would only grow the vocabulary.
 _MAX_KEPT_DIGITS = 4
@@ -151,6 +153,13 @@ def _build_splitter(entries: list[_DictEntry]) -> re.Pattern[str]:
     )
     # An ASCII edge of a user word must not be glued to more ASCII ("etc" inside "etcetera").
     user = "|".join(_bounded(w) for w in ascii_words) or "(?!)"  # "(?!)" never matches
+    if all(w[0].isascii() for w in ascii_words):
+        # Same matches, ~3x faster: a run of other word characters never contains ASCII, so it
+        # cannot swallow the start of these user words; trying it first skips trying every
+        # user word at every Chinese character.
+        return re.compile(
+            f"(?P<text>{_OTHER_WORD_RUN})|(?=[\x00-\x7f])(?P<user>{user})|(?P<ascii>{_ASCII_RUN})"
+        )
     return re.compile(f"(?P<user>{user})|(?P<ascii>{_ASCII_RUN})|(?P<text>{_OTHER_WORD_RUN})")
 
 
@@ -203,6 +212,57 @@ def _segment(text: str, cut: Callable[[str], list[str]]) -> list[str]:
         else:
             tokens.append(_ascii_token(match.group(0)))
     return tokens
+
+
+def _bag(text: str, cut: Callable[[str], list[str]], splitter: re.Pattern[str]) -> list[str]:
+    """The tokens of :func:`_segment`, not in order, with one engine call per text.
+
+    The runs for the engine are joined by single spaces and cut at once: both engines split their
+    input into blocks at whitespace before segmenting, so each run is segmented as if alone; the
+    space tokens are then dropped (runs never contain whitespace).
+    """
+    tokens: list[str] = []
+    runs: list[str] = []
+    groups = splitter.groupindex
+    text_at, user_at, ascii_at = groups["text"] - 1, groups["user"] - 1, groups["ascii"] - 1
+    for match in splitter.findall(text):
+        run, user, ascii_run = match[text_at], match[user_at], match[ascii_at]
+        if run:
+            runs.append(run)
+        elif user:
+            tokens.append(user)
+        elif _LONG_DIGITS.search(ascii_run):
+            tokens.append(_ascii_token(ascii_run))
+        else:
+            tokens.append(ascii_run)
+    if len(runs) == 1:
+        tokens += cut(runs[0])
+    elif runs:
+        tokens += [token for token in cut(" ".join(runs)) if token != " "]
+    return tokens
+
+
+def token_bags(normalized_texts: Sequence[str]) -> list[list[str]]:
+    """For each text already passed through :func:`normalize`, the tokens of :func:`tokenize`.
+
+    The same tokens with the same counts (a test proves it), but not in text order: for
+    bag-of-words features, where it is several times faster than :func:`tokenize`.
+    """
+    splitter = _splitter()
+    if engine_name() == "rjieba":
+        engine = _rjieba_engine()
+
+        def cut(segment: str) -> list[str]:
+            result: list[str] = engine.cut(segment, True)
+            return result
+
+    else:
+        jieba_engine = _jieba_engine()
+
+        def cut(segment: str) -> list[str]:
+            return list(jieba_engine.cut(segment, HMM=True))
+
+    return [_bag(text, cut, splitter) if text else [] for text in normalized_texts]
 
 
 def _jieba_engine() -> Any:

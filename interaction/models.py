@@ -164,6 +164,8 @@ class Case(models.Model):
             models.Index(fields=["status", "created_at"]),
             models.Index(fields=["lead_department", "status"]),
             models.Index(fields=["citizen", "created_at"]),
+            # The hourly limit of anonymous writers counts their recent cases by phone.
+            models.Index(fields=["contact_phone", "created_at"], name="case_phone_recent_idx"),
             models.Index(fields=["is_published", "replied_at"]),
             # Supervision scans only open cases whose next threshold has passed.
             models.Index(

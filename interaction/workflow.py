@@ -44,6 +44,26 @@ def record_event(
     )
 
 
+def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
+    """Several audit rows for `case` in one INSERT (keys as the arguments of record_event)."""
+    events = [
+        CaseEvent(
+            case=case,
+            action=row["action"],
+            from_status=row.get("from_status", ""),
+            to_status=row.get("to_status", ""),
+            actor=row.get("actor"),
+            actor_role=actor_role(row.get("actor"), row.get("as_role")),
+            department=case.lead_department,
+            reason=row.get("reason", ""),
+            data=row.get("data") or {},
+            is_public=row.get("is_public", True),
+        )
+        for row in rows
+    ]
+    return CaseEvent.objects.bulk_create(events)
+
+
 def apply_transition(
     case: Case,
     *,

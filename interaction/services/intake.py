@@ -14,9 +14,10 @@ from backend.accounts.models import User
 
 from ..errors import RateLimited
 from ..events import DISPATCHERS_GROUP, case_event, publish_on_commit
-from ..intake import Submission, check_submission
+from ..intake import CheckedFile, Submission, check_submission
 from ..models import Attachment, Case, PlatformSettings
-from ..workflow import record_event
+from ..routing import RoutingDecision
+from ..workflow import record_events
 from . import routing as routing_service
 
 logger = logging.getLogger(__name__)
@@ -50,55 +51,88 @@ def case_submit(*, actor: User | None, submission: Submission) -> Case:
     checked = check_submission(submission)
     citizen = actor if actor is not None and actor.is_authenticated else None
     _check_rate(citizen, submission.contact_phone)
-    with transaction.atomic():
-        case = _create_case(citizen, submission)
-        for item in checked:
-            attachment = Attachment(
-                case=case,
-                original_name=(item.upload.name or "")[:200],
-                content_type=item.content_type,
-                size=item.upload.size or 0,
-                uploaded_by=citizen,
-            )
-            attachment.file.save(item.upload.name or "upload", item.upload, save=False)
-            attachment.save()
-        record_event(case, action="submitted", actor=citizen, to_status=case.status)
-        publish_on_commit([DISPATCHERS_GROUP], case_event(case, "submitted"))
-        _route_safely(case)
-    return case
-
-
-def _create_case(citizen: User | None, sub: Submission) -> Case:
+    # The machine decides before the transaction: it reads only cached reference data, and its
+    # prediction is written with the case in one INSERT.
+    decision = _decide_safely(_new_case(citizen, submission))
     for _attempt in range(5):
         try:
-            with transaction.atomic():
-                return Case.objects.create(
-                    tracking_no=new_tracking_no(),
-                    citizen=citizen,
-                    contact_name=sub.contact_name.strip()
-                    or (citizen.display_name if citizen else ""),
-                    contact_phone=sub.contact_phone,
-                    kind=sub.kind,
-                    urgency=sub.urgency,
-                    subject=sub.subject,
-                    body=sub.body,
-                    district_id=sub.district_id,
-                    street_id=sub.street_id,
-                    address=sub.address.strip(),
-                    allow_publish=sub.allow_publish,
-                    keep_identity_secret=sub.keep_identity_secret,
-                )
-        except IntegrityError:
-            continue  # tracking number taken: draw another
+            return _accept(citizen, submission, checked, decision)
+        except IntegrityError as exc:
+            if "tracking_no" not in str(exc):
+                raise
+            # The tracking number was drawn twice (about once in 10^9): draw another.
     raise RuntimeError("could not draw a free tracking number")
 
 
-def _route_safely(case: Case) -> None:
+@transaction.atomic
+def _accept(
+    citizen: User | None,
+    submission: Submission,
+    checked: list[CheckedFile],
+    decision: RoutingDecision | None,
+) -> Case:
+    case = _new_case(citizen, submission)
+    if decision is not None:
+        routing_service.record_prediction(case, decision)
+    case.save(force_insert=True)
+    for item in checked:
+        attachment = Attachment(
+            case=case,
+            original_name=(item.upload.name or "")[:200],
+            content_type=item.content_type,
+            size=item.upload.size or 0,
+            uploaded_by=citizen,
+        )
+        attachment.file.save(item.upload.name or "upload", item.upload, save=False)
+        attachment.save()
+    record_events(
+        case,
+        [
+            {"action": "submitted", "actor": citizen, "to_status": case.status},
+            *(
+                [routing_service.classified_event(decision)]
+                if decision is not None and decision.model_version
+                else []
+            ),
+        ],
+    )
+    publish_on_commit([DISPATCHERS_GROUP], case_event(case, "submitted"))
+    if decision is not None and decision.auto:
+        _dispatch_safely(case, decision)
+    return case
+
+
+def _new_case(citizen: User | None, sub: Submission) -> Case:
+    return Case(
+        tracking_no=new_tracking_no(),
+        citizen=citizen,
+        contact_name=sub.contact_name.strip() or (citizen.display_name if citizen else ""),
+        contact_phone=sub.contact_phone,
+        kind=sub.kind,
+        urgency=sub.urgency,
+        subject=sub.subject,
+        body=sub.body,
+        district_id=sub.district_id,
+        street_id=sub.street_id,
+        address=sub.address.strip(),
+        allow_publish=sub.allow_publish,
+        keep_identity_secret=sub.keep_identity_secret,
+    )
+
+
+def _decide_safely(case: Case) -> RoutingDecision | None:
     """Routing must never lose a message: any failure leaves the case for the dispatcher."""
     try:
-        with transaction.atomic():
-            decision = routing_service.decide(case, platform=PlatformSettings.load())
-            routing_service.apply_decision(case, decision)
+        return routing_service.decide(case, platform=PlatformSettings.load())
     except Exception:
-        logger.exception("routing case %s failed; it stays in the dispatcher's queue", case.pk)
+        logger.exception("routing failed for a new message; it goes to the dispatcher's queue")
+        return None
+
+
+def _dispatch_safely(case: Case, decision: RoutingDecision) -> None:
+    try:
+        with transaction.atomic():
+            routing_service.dispatch_automatically(case, decision)
+    except Exception:
+        logger.exception("auto-dispatch of case %s failed; it stays in the queue", case.pk)
         case.refresh_from_db()

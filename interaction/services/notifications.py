@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 
 from backend.accounts.models import Role, User
 from backend.organisation.models import Department, Membership
+from backend.refcache import cached
 
 from ..events import publish_on_commit, user_group
 from ..models import Case, Notification
@@ -45,12 +46,17 @@ def notify(*, user_ids: Iterable[int], case: Case | None, verb: str, text: str) 
 
 
 def department_user_ids(department_id: int | None, *, position: str | None = None) -> list[int]:
+    """Active members of a department (reference data: cached briefly per process)."""
     if department_id is None:
         return []
-    rows = Membership.objects.filter(department_id=department_id, user__is_active=True)
-    if position:
-        rows = rows.filter(position=position)
-    return list(rows.values_list("user_id", flat=True))
+
+    def load() -> list[int]:
+        rows = Membership.objects.filter(department_id=department_id, user__is_active=True)
+        if position:
+            rows = rows.filter(position=position)
+        return list(rows.values_list("user_id", flat=True))
+
+    return cached(f"department_members:{department_id}:{position or ''}", load)
 
 
 def role_user_ids(role: str) -> list[int]:

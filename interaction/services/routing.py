@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from .. import classification
 from ..models import Case, PlatformSettings
 from ..routing import RoutingDecision, catalogue, department_for, place_of
-from ..workflow import record_event
 from .dispatch import dispatch_locked
 from .notifications import render
 
@@ -54,44 +53,41 @@ def decide(case: Case, *, platform: PlatformSettings) -> RoutingDecision:
     return decision
 
 
-def apply_decision(case: Case, decision: RoutingDecision) -> None:
-    """Record the machine's decision on the case and dispatch automatically when it is sure."""
+def record_prediction(case: Case, decision: RoutingDecision) -> None:
+    """Put the machine's decision on the (unsaved or locked) case; the caller saves it."""
     case.predicted_category = decision.category
     case.prediction_confidence = decision.confidence if decision.model_version else None
     case.model_version = decision.model_version
     case.suggestions = decision.suggestions
     case.routing_note = decision.note[:200]
-    case.save(
-        update_fields=[
-            "predicted_category",
-            "prediction_confidence",
-            "model_version",
-            "suggestions",
-            "routing_note",
-            "updated_at",
-        ]
+
+
+def classified_event(decision: RoutingDecision) -> dict[str, object]:
+    """The audit row of the machine's decision (for `workflow.record_events`)."""
+    return {
+        "action": "classified",
+        "actor": None,
+        "is_public": False,
+        "data": {
+            "category": decision.category.code if decision.category else None,
+            "confidence": round(decision.confidence, 4),
+            "model_version": decision.model_version,
+        },
+    }
+
+
+def dispatch_automatically(case: Case, decision: RoutingDecision) -> None:
+    """Dispatch a new case the machine is sure about, by the catalogue, as the platform."""
+    assert decision.department is not None
+    assert decision.category is not None
+    case.auto_dispatched = True
+    dispatch_locked(
+        case,
+        actor=None,
+        department=decision.department,
+        category=decision.category,
+        reason=render(
+            _("Dispatched automatically (confidence %(c).0f%%)."), c=decision.confidence * 100
+        ),
+        extra_fields=["auto_dispatched"],
     )
-    if decision.model_version:
-        record_event(
-            case,
-            action="classified",
-            actor=None,
-            is_public=False,
-            data={
-                "category": decision.category.code if decision.category else None,
-                "confidence": round(decision.confidence, 4),
-                "model_version": decision.model_version,
-            },
-        )
-    if decision.auto and decision.department is not None and decision.category is not None:
-        case.auto_dispatched = True
-        dispatch_locked(
-            case,
-            actor=None,
-            department=decision.department,
-            category=decision.category,
-            reason=render(
-                _("Dispatched automatically (confidence %(c).0f%%)."), c=decision.confidence * 100
-            ),
-            extra_fields=["auto_dispatched"],
-        )

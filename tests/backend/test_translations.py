@@ -153,3 +153,14 @@ def test_citizen_form_errors_and_staff_pages_are_chinese(client, world: World) -
     board = client.get(reverse("frontend:board")).content.decode()
     for chinese in ["督办看板", "按单位统计", "已超期", "临近期限", "延期申请"]:
         assert chinese in board, chinese
+
+
+def test_live_dialogues_and_the_leaders_dashboard_are_chinese(client, world: World) -> None:
+    dialogues = client.get("/dialogues/").content.decode()
+    for chinese in ["在线访谈", "预告及直播中", "访谈实录"]:
+        assert chinese in dialogues, chinese
+    client.force_login(world.leader)
+    dashboard = client.get("/insights/").content.decode()
+    for chinese in ["领导看板", "关键指标", "答复率", "满意率", "部门考核"]:
+        assert chinese in dashboard, chinese
+    assert "Key figures" not in dashboard

@@ -16,7 +16,7 @@ from interaction.insights_routing import routing_accuracy
 from interaction.models import Case
 from interaction.routing import RoutingDecision
 from interaction.services import dispatch, handling
-from interaction.services.routing import apply_decision
+from interaction.services.routing import dispatch_automatically, record_prediction
 from interaction.states import Status
 from tests.factories import World, submit
 
@@ -33,16 +33,16 @@ def auto_dispatched(
     case = submit(world.citizen)
     with transaction.atomic():
         locked = Case.objects.select_for_update().get(pk=case.pk)
-        apply_decision(
-            locked,
-            RoutingDecision(
-                category=category,
-                confidence=0.99,
-                department=department,
-                model_version=version,
-                auto=True,
-            ),
+        decision = RoutingDecision(
+            category=category,
+            confidence=0.99,
+            department=department,
+            model_version=version,
+            auto=True,
         )
+        record_prediction(locked, decision)
+        locked.save()
+        dispatch_automatically(locked, decision)
     case.refresh_from_db()
     assert case.auto_dispatched
     assert case.status == Status.DISPATCHED
