@@ -89,6 +89,16 @@ def deadline_badge(case: Case, now: dt.datetime | None = None) -> dict[str, Any]
     return {"css": "ok", "label": _("On time")}
 
 
+def reply_rows(cases: Any) -> list[dict[str, Any]]:
+    """Rows of the pages that pass or send back replies (head approvals, platform reviews)."""
+    from ..forms import NoteForm
+
+    return [
+        {"case": case, "reply": reply, "form": NoteForm(auto_id=f"id_{case.pk}_%s")}
+        for case, reply in selectors.with_current_replies(cases)
+    ]
+
+
 def with_badges(cases: Any) -> list[dict[str, Any]]:
     now = timezone.now()
     return [{"case": case, "badge": deadline_badge(case, now)} for case in cases]

@@ -14,9 +14,8 @@ from interaction import selectors
 from interaction.models import Case
 from interaction.services import handling, review
 
-from ..forms import NoteForm
 from .case import perform
-from .common import current_user, role_required, with_badges
+from .common import current_user, reply_rows, role_required, with_badges
 
 DEPARTMENT = (Role.LIAISON, Role.HEAD)
 
@@ -42,14 +41,7 @@ def approvals(request: HttpRequest) -> HttpResponse:
     """Drafted replies of my departments waiting for my approval."""
     user = current_user(request)
     assert user is not None
-    rows = [
-        {
-            "case": case,
-            "reply": selectors.current_reply(case),
-            "form": NoteForm(auto_id=f"id_{case.pk}_%s"),
-        }
-        for case in selectors.approvals_pending(user=user)
-    ]
+    rows = reply_rows(selectors.approvals_pending(user=user))
     return render(request, "frontend/department/approvals.html", {"rows": rows, "live_list": True})
 
 

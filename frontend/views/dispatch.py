@@ -14,9 +14,8 @@ from interaction import selectors
 from interaction.models import Case
 from interaction.services import dispatch, review
 
-from ..forms import NoteForm
 from .case import perform
-from .common import current_user, role_required
+from .common import current_user, reply_rows, role_required
 
 DISPATCHERS = (Role.DISPATCHER, Role.ADMIN)
 
@@ -40,14 +39,7 @@ def reviews(request: HttpRequest) -> HttpResponse:
     """Replies approved by their department, waiting for the platform to pass them."""
     user = current_user(request)
     assert user is not None
-    rows = [
-        {
-            "case": case,
-            "reply": selectors.current_reply(case),
-            "form": NoteForm(auto_id=f"id_{case.pk}_%s"),
-        }
-        for case in selectors.reviews_pending(user=user)
-    ]
+    rows = reply_rows(selectors.reviews_pending(user=user))
     return render(request, "frontend/dispatch/reviews.html", {"rows": rows, "live_list": True})
 
 

@@ -8,9 +8,6 @@ every language. Screenshots go to test-results/ (phone width and desktop).
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +20,6 @@ from tests.factories import World, make_world
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = os.environ.get("WENZHENG_CHROMIUM", "/usr/bin/chromium")
 RESULTS = Path(__file__).resolve().parents[2] / "test-results"
 PASSWORD = "pass-Word-123"
 PHONE = {"width": 390, "height": 844}
@@ -33,37 +29,6 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def browser_world(transactional_db: None) -> World:
     return make_world()
-
-
-@pytest.fixture
-def browser(monkeypatch: pytest.MonkeyPatch, settings: Any) -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
-        pytest.fail("chromium is not installed (apt-get install chromium fonts-noto-cjk)")
-    # Playwright's sync API runs an event loop in this thread; the ORM calls of the test itself
-    # are still synchronous and safe, and events are delivered from the background sender
-    # (async_to_sync cannot run inside a thread that has an event loop).
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    settings.WENZHENG_EVENTS_IN_BACKGROUND = True
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-                "--disable-quic",
-            ],
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Persona:
