@@ -193,6 +193,14 @@ def case_close_invalid(*, case_id: int, actor: User, reason: str) -> Case:
         raise ValidationFailed({"reason": [_("Give the reason shown to the citizen.")]})
     case = lock_case(case_id)
     ensure_can(actor, Action.CLOSE_INVALID, case)
+    pending = case.return_requests.filter(decision=ReturnRequest.Decision.PENDING)
+    # A returned case closed as spam: the department was right that it is not theirs.
+    pending.update(
+        decision=ReturnRequest.Decision.ACCEPTED,
+        decided_by=actor,
+        decided_at=timezone.now(),
+        decision_note=reason.strip(),
+    )
     case.closure_reason = reason.strip()[:200]
     case.closed_at = timezone.now()
     apply_transition(

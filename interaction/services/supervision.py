@@ -207,9 +207,18 @@ def extension_decide(
     """
     if not actor.is_active or actor.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise NotAllowed()
-    request = ExtensionRequest.objects.select_for_update().filter(pk=request_id).first()
-    if request is None or request.decision != ExtensionRequest.Decision.PENDING:
+    found = ExtensionRequest.objects.filter(pk=request_id).values_list("case_id", flat=True)
+    case_id = found.first()
+    if case_id is None:
         raise InvalidTransition(_("This extension request has already been decided."))
+    case = lock_case(case_id)  # the case first, as every other service locks it
+    request = ExtensionRequest.objects.select_for_update().get(pk=request_id)
+    if request.decision != ExtensionRequest.Decision.PENDING:
+        raise InvalidTransition(_("This extension request has already been decided."))
+    if grant and (case.status not in CLOCK_RUNNING_STATUSES or request.stage_no != case.stage_no):
+        raise InvalidTransition(
+            _("The case is no longer being handled at the stage this extension was asked for.")
+        )
     granted = request.days_requested if days is None else days
     if grant and not 1 <= granted <= request.days_requested:
         raise ValidationFailed(
@@ -222,7 +231,6 @@ def extension_decide(
         )
     if not grant and not note.strip():
         raise ValidationFailed({"note": [_("Say why the extension is denied.")]})
-    case = lock_case(request.case_id)
     request.decided_by = actor
     request.decided_at = timezone.now()
     request.decision_note = note.strip()

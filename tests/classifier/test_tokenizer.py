@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,18 @@ def test_tokenize_is_importable_by_stable_path() -> None:
 
     assert tokenize.__module__ == "classifier.tokenizer"
     assert tokenize.__qualname__ == "tokenize"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ＰＭ２．５，电话：１３８",
+        "e\u0301 cafe\u0301 \u212b",  # combining accent, angstrom sign
+        "\u1100\u1161\u11a8 \uac00\u11a8",  # conjoining Hangul jamo
+        "ﬁ ㍿ ① ⅷ \u3000 \uf900 \U0001d400",  # ligature, square, circled, compat ideograph
+        "full\uff0dwidth\u0301\u0327",  # full-width hyphen, then two combining marks
+        *SENTENCES,
+    ],
+)
+def test_normalize_is_nfkc_lowercased(text: str) -> None:
+    assert tokenizer.normalize(text) == unicodedata.normalize("NFKC", text).lower()

@@ -3,7 +3,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from classifier.train import NEVER_DISPATCH, TrainedModel, evaluate, select_threshold
+from classifier.train import (
+    NEVER_DISPATCH,
+    TrainedModel,
+    evaluate,
+    select_threshold,
+    wilson_lower_bound,
+)
 
 EVALUATE_KEYS = {
     "macro_f1",
@@ -84,3 +90,24 @@ def test_report_renders_evaluation(corpus: tuple[list[str], list[str]]) -> None:
     assert "macro-F1" in text
     assert "环境保护" in text
     assert "confusion matrix" in text
+
+
+def test_select_threshold_with_wilson_margin_needs_enough_evidence() -> None:
+    # 30 right answers: precision 1.0, but the Wilson lower bound (z=1.645) is 30/32.7 < 0.97.
+    few = np.linspace(0.99, 0.9, 30)
+    assert select_threshold(few, [True] * 30, 0.97) == pytest.approx(0.9)
+    assert select_threshold(few, [True] * 30, 0.97, z=1.645) == NEVER_DISPATCH
+    # 300 right answers: the bound (300/302.7 = 0.991) clears the target.
+    many = np.linspace(0.99, 0.5, 300)
+    assert select_threshold(many, [True] * 300, 0.97, z=1.645) == pytest.approx(0.5)
+
+
+def test_wilson_margin_raises_the_threshold() -> None:
+    rng = np.random.default_rng(0)
+    confidences = np.sort(rng.uniform(0.5, 1.0, 2_000))[::-1]
+    correct = rng.uniform(size=2_000) < confidences  # errors more likely at low confidence
+    plain = select_threshold(confidences, correct, 0.9)
+    margin = select_threshold(confidences, correct, 0.9, z=1.645)
+    assert margin > plain
+    dispatched = confidences >= margin
+    assert wilson_lower_bound(correct[dispatched].sum(), dispatched.sum(), 1.645) >= 0.9

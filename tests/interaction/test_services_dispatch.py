@@ -10,7 +10,7 @@ from django.utils import translation
 from interaction.errors import ValidationFailed
 from interaction.models import Case, CaseEvent, Notification
 from interaction.permissions import can_view
-from interaction.services import dispatch
+from interaction.services import dispatch, handling
 from interaction.services.common import lock_case
 from interaction.sms import MemorySmsBackend
 from interaction.states import Status
@@ -248,3 +248,22 @@ def test_merge_only_into_an_earlier_original(world: World) -> None:
     assert message_of(caught, "into") == "That case was itself merged; choose the original."
     assert Case.objects.get(pk=third.pk).status == Status.SUBMITTED
     assert not CaseEvent.objects.filter(case=third, action="merge").exists()
+
+
+def test_closing_a_returned_case_as_spam_settles_its_return(world: World) -> None:
+    from interaction.models import ReturnRequest
+
+    case = submit(world.citizen)
+    dispatch.case_dispatch(
+        case_id=case.pk,
+        actor=world.dispatcher,
+        department_id=world.city_roads.pk,
+        category_id=world.road_repair.pk,
+    )
+    handling.case_return(
+        case_id=case.pk, actor=world.liaison, reason_code="function", reason_text="广告信息。"
+    )
+    dispatch.case_close_invalid(case_id=case.pk, actor=world.dispatcher, reason="广告信息。")
+    request = ReturnRequest.objects.get(case=case)
+    assert request.decision == ReturnRequest.Decision.ACCEPTED
+    assert request.decided_by == world.dispatcher

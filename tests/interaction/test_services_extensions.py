@@ -167,3 +167,26 @@ def test_denial_needs_a_reason_and_keeps_the_deadline(world: World, english) -> 
     told = Notification.objects.get(recipient=world.liaison, verb="extension_denied")
     assert told.text == f"Extension for case {case.tracking_no} denied: 时限内可办结。"
     assert not Notification.objects.filter(recipient=world.citizen, verb__startswith="extension")
+
+
+def test_an_extension_cannot_be_granted_once_the_case_has_moved_on(world: World, english) -> None:
+    from interaction.services import review
+
+    case = reach(world, Status.HANDLING)
+    request = handling.extension_request(
+        case_id=case.pk, actor=world.liaison, days=3, reason="需要协调多个部门。"
+    )
+    handling.case_draft_reply(
+        case_id=case.pk, actor=world.liaison, body="已完成处理，路面已修复，如有问题请来电。"
+    )
+    review.case_approve_reply(case_id=case.pk, actor=world.head)
+    review.case_publish_reply(case_id=case.pk, actor=world.dispatcher)
+    with pytest.raises(InvalidTransition) as caught:
+        supervision.extension_decide(request_id=request.pk, actor=world.supervisor, grant=True)
+    assert text(caught.value) == (
+        "The case is no longer being handled at the stage this extension was asked for."
+    )
+    # Denying still settles it, so it leaves the supervisor's board.
+    supervision.extension_decide(
+        request_id=request.pk, actor=world.supervisor, grant=False, note="工单已答复。"
+    )
