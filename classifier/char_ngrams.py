@@ -24,6 +24,8 @@ __all__ = ["CharNgramTfidf", "tfidf_csr"]
 _BITS = 21
 _WHITESPACE = re.compile(r"\s\s+")
 _EMPTY_KEYS = np.zeros(0, dtype=np.uint64)
+# Fewer keys than this are looked up by binary search, more in the hash table.
+_SMALL_LOOKUP = 4096
 
 
 def _codepoints(text: str) -> npt.NDArray[np.uint64]:
@@ -90,7 +92,7 @@ class _HashTable:
         columns = np.arange(vocabulary.size, dtype=np.int64)
         single = vocabulary < np.uint64(1 << _BITS)
         top = int(vocabulary[single].max()) + 1 if single.any() else 0
-        self._direct = np.full(top, -1, dtype=np.int64)
+        self._direct = np.full(top, -1, dtype=np.int32)
         self._direct[vocabulary[single].astype(np.int64)] = columns[single]
         keys, columns = vocabulary[~single], columns[~single]
         bits = max(4, int(keys.size * 2 - 1).bit_length())  # load factor <= 1/2
@@ -98,7 +100,7 @@ class _HashTable:
         self._mask = np.int64((1 << bits) - 1)
         # Key 0 marks an empty slot (no n-gram of n >= 2 has key 0).
         self._keys = np.zeros(1 << bits, dtype=np.uint64)
-        self._columns = np.full(1 << bits, -1, dtype=np.int64)
+        self._columns = np.full(1 << bits, -1, dtype=np.int32)
         pending = np.arange(keys.size, dtype=np.int64)
         slots = self._slots(keys)
         while pending.size:
@@ -200,8 +202,18 @@ class CharNgramTfidf:
             rows[known], columns[known], len(texts), self.n_features, self.idf, self.dtype
         )
 
+    def warm_up(self) -> None:
+        """Build the vocabulary's hash table now rather than on the first transform."""
+        self._lookup(_EMPTY_KEYS)
+
     def _lookup(self, keys: npt.NDArray[np.uint64]) -> npt.NDArray[np.int64]:
         """Column of each key in the vocabulary, -1 when unknown (hash table, built lazily)."""
+        if 0 < keys.size < _SMALL_LOOKUP and self.vocabulary.size:
+            # One message: a binary search is one numpy call, the hash table's probing several.
+            position = np.searchsorted(self.vocabulary, keys)
+            position[position >= self.vocabulary.size] = 0
+            found: npt.NDArray[np.int64] = np.where(self.vocabulary[position] == keys, position, -1)
+            return found
         table = self.__dict__.get("_table")
         if table is None or table.size != self.vocabulary.size:
             table = _HashTable(self.vocabulary)

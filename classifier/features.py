@@ -164,6 +164,20 @@ class MessageFeatures:
         counts: npt.NDArray[np.int64] = in_block[x.indptr[1:]] - in_block[x.indptr[:-1]]
         return counts
 
+    def warm_up(self) -> None:
+        """Build the lookup tables the first transform would build (at model load, not request)."""
+        for vectorizer in self.vectorizers.values():
+            if isinstance(vectorizer, CharNgramTfidf):
+                vectorizer.warm_up()
+
+    def block_sizes(self) -> list[tuple[str, int]]:
+        """(name, number of columns) of each block, in column order."""
+        return [
+            (name, _size(self.vectorizers[name]))
+            for name, weight in self._weights().items()
+            if weight != 0.0
+        ]
+
     @property
     def n_features(self) -> int:
         return sum(

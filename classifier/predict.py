@@ -1,7 +1,8 @@
 """Prediction: never raises on odd input, and is cheap for one message.
 
-The linear scores are a sparse-times-dense product with the Fortran-ordered coefficients (no
-scikit-learn call per message), then the calibration (a small softmax).
+The linear and naive Bayes scores are sparse-times-dense products with the Fortran-ordered
+coefficients (no scikit-learn call per message), then the calibration (a small softmax). Long
+batches are processed in chunks of :data:`CHUNK_SIZE` messages.
 
 Confidence rules for weak input:
 - nothing left after normalisation (empty, whitespace, emoji, punctuation): confidence 0.0;
@@ -55,6 +56,7 @@ class Predictor:
         self.top_k = max(1, top_k)
         self.min_known_words = max(1, min_known_words)
         self._fallback_label = model.labels[int(np.argmax(model.intercept))]
+        model.features.warm_up()  # lookup tables built at load time, not on the first request
 
     @property
     def threshold(self) -> float:

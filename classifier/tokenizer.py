@@ -176,8 +176,33 @@ def _splitter() -> re.Pattern[str]:
     return splitter
 
 
+_COMPAT_TABLE: dict[int, str] | None = None
+
+
+def _compat_table() -> dict[int, str]:
+    global _COMPAT_TABLE  # noqa: PLW0603 - built once, on first use
+    if _COMPAT_TABLE is None:
+        table = {}
+        for code in range(0x10000):
+            char = chr(code)
+            if 0xD800 <= code < 0xE000:  # surrogates
+                continue
+            normal = unicodedata.normalize("NFKC", char)
+            if normal != char:
+                table[code] = normal
+        _COMPAT_TABLE = table
+    return _COMPAT_TABLE
+
+
 def _normalize_chars(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).lower()
+    # NFKC, ~2x faster on this data: first map each character of the Basic Multilingual Plane to
+    # its own NFKC form (full-width punctuation, mostly), after which most texts are already in
+    # NFKC, which is quick to check. The result is NFKC(text) either way: NFKC of the mapped text
+    # equals NFKC of the text, since each character was only replaced by an equivalent.
+    mapped = text.translate(_compat_table())
+    if not unicodedata.is_normalized("NFKC", mapped):
+        mapped = unicodedata.normalize("NFKC", mapped)
+    return mapped.lower()
 
 
 def normalize(text: str) -> str:
@@ -238,7 +263,7 @@ def _bag(text: str, cut: Callable[[str], list[str]], splitter: re.Pattern[str]) 
     if len(runs) == 1:
         tokens += cut(runs[0])
     elif runs:
-        tokens += [token for token in cut(" ".join(runs)) if token != " "]
+        tokens += [word for word in cut(" ".join(runs)) if word != " "]
     return tokens
 
 

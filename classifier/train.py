@@ -5,11 +5,18 @@ Procedure of :func:`train`:
    them once instead of per fold keeps training within its time budget).
 2. For each candidate linear model, grouped K-fold out-of-fold decision scores (exact duplicates of
    subject + body always in the same fold). The candidate with the best out-of-fold macro-F1 wins.
-3. Calibration: a multinomial logistic regression on the winner's out-of-fold scores (Platt scaling
-   generalised to several classes), so a confidence of 0.9 is right about 9 times in 10.
+3. A complement naive Bayes model over the word and character blocks gets out-of-fold scores on
+   the same folds (it fits in a fraction of a second, and its errors differ from the linear
+   model's).
+   Calibration: a multinomial logistic regression on the winner's out-of-fold scores and the
+   naive Bayes scores (Platt scaling generalised to several classes, and a stacking of the two
+   models), so a confidence of 0.9 is right about 9 times in 10.
 4. Auto-dispatch threshold: the lowest confidence at which the precision of the out-of-fold
-   calibrated predictions of the training data reaches the target (0.97 by default).
-5. The winner is refitted on all training data; its coefficients are stored Fortran-ordered.
+   calibrated predictions of the training data reaches the target (0.97 by default) with a
+   margin: its Wilson lower bound (one-sided 95 %) must reach it, so that the precision on new
+   messages, not only on the training predictions, reaches the target.
+5. The winner and the naive Bayes model are refitted on all training data; their coefficients
+   are stored Fortran-ordered.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import numpy.typing as npt
 from classifier.features import FeatureWeights, MessageFeatures
 
 __all__ = [
+    "DEFAULT_PRECISION_Z",
     "DEFAULT_TARGET_PRECISION",
     "NEVER_DISPATCH",
     "Candidate",
@@ -37,9 +45,12 @@ __all__ = [
     "group_keys",
     "select_threshold",
     "train",
+    "wilson_lower_bound",
 ]
 
 DEFAULT_TARGET_PRECISION = 0.97
+# z of the Wilson lower bound the auto-dispatch precision must reach (one-sided 95 %).
+DEFAULT_PRECISION_Z = 1.645
 # Threshold meaning "never dispatch automatically": no calibrated confidence exceeds 1.0.
 NEVER_DISPATCH = 1.000001
 
@@ -64,11 +75,18 @@ def _linear_svc(c: float, class_weight: str | None) -> Callable[[int], Any]:
 
 
 def default_candidates() -> list[Candidate]:
-    """Candidates compared by grouped cross-validation (measured best on the real data first)."""
-    return [
-        Candidate("linear_svc_c1_balanced", _linear_svc(1.0, "balanced")),
-        Candidate("linear_svc_c0.5_balanced", _linear_svc(0.5, "balanced")),
-    ]
+    """Candidates compared by grouped cross-validation.
+
+    One by default: on the real data C=1 beat C=0.5 (0.928 vs 0.927 macro-F1) and tied C=2 (at
+    twice the fitting time), and every candidate costs a grouped K-fold of the training budget.
+    """
+    return [Candidate("linear_svc_c1_balanced", _linear_svc(1.0, "balanced"))]
+
+
+# Smoothing of the complement naive Bayes model stacked with the linear model.
+NB_ALPHA = 0.3
+# Feature blocks the naive Bayes model sees (the subject blocks are left to the linear model).
+NB_BLOCKS = ("words", "chars")
 
 
 @dataclass
@@ -79,7 +97,7 @@ class TrainedModel:
     features: MessageFeatures
     coef: npt.NDArray[np.float32]  # (n_classes, n_features), Fortran-ordered
     intercept: FloatArray  # (n_classes,)
-    calibration_coef: FloatArray  # (n_classes, n_classes): decision scores -> logits
+    calibration_coef: FloatArray  # (n_classes, n_inputs): stacked scores -> logits
     calibration_intercept: FloatArray  # (n_classes,)
     threshold: float
     target_precision: float
@@ -90,16 +108,36 @@ class TrainedModel:
     seed: int = 0
     trained_at: str = ""
     train_seconds: float = 0.0
+    # Complement naive Bayes log-likelihood weights (n_classes, n_features), Fortran-ordered, or
+    # None (models saved before stacking): its scores are the calibration's second input.
+    nb_coef: npt.NDArray[np.float32] | None = None
 
     def decision_scores(self, x: Any) -> FloatArray:
+        """The calibration's input: linear scores, then the naive Bayes scores if any."""
         scores: FloatArray = np.asarray(x @ self.coef.T, dtype=np.float64) + self.intercept
-        return scores
+        if self.nb_coef is None:
+            return scores
+        return np.hstack([scores, _nb_scores(np.asarray(x @ self.nb_coef.T, dtype=np.float64))])
 
     def calibrated(self, scores: FloatArray) -> FloatArray:
         return _softmax(scores @ self.calibration_coef.T + self.calibration_intercept)
 
     def predict_proba(self, texts: Sequence[str]) -> FloatArray:
         return self.calibrated(self.decision_scores(self.features.transform(texts)))
+
+
+def _nb_scores(log_likelihood: FloatArray) -> FloatArray:
+    # Relative to the best class: the absolute level grows with the length of the message.
+    shifted: FloatArray = log_likelihood - log_likelihood.max(axis=1, keepdims=True)
+    return shifted
+
+
+def _nb_columns(features: MessageFeatures) -> npt.NDArray[np.float64]:
+    """1.0 on the columns of the naive Bayes blocks, 0.0 elsewhere."""
+    mask = []
+    for name, size in features.block_sizes():
+        mask.append(np.full(size, 1.0 if name in NB_BLOCKS else 0.0))
+    return np.concatenate(mask)
 
 
 def _softmax(logits: FloatArray) -> FloatArray:
@@ -125,12 +163,32 @@ def data_sha256(texts: Sequence[str], labels: Sequence[str]) -> str:
     return digest.hexdigest()
 
 
+def wilson_lower_bound(
+    hits: npt.NDArray[Any], counts: npt.NDArray[Any], z: float
+) -> npt.NDArray[np.float64]:
+    """Wilson score lower bound of a proportion hits/counts (counts > 0); z = 0 gives hits/counts."""
+    n = np.asarray(counts, dtype=np.float64)
+    p = np.asarray(hits, dtype=np.float64) / n
+    z2 = z * z
+    centre = p + z2 / (2 * n)
+    margin = z * np.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    bound: npt.NDArray[np.float64] = (centre - margin) / (1 + z2 / n)
+    return bound
+
+
 def select_threshold(
     confidences: Sequence[float] | FloatArray,
     correct: Sequence[bool] | npt.NDArray[np.bool_],
     target_precision: float = DEFAULT_TARGET_PRECISION,
+    *,
+    z: float = 0.0,
 ) -> float:
     """Lowest threshold t such that predictions with confidence >= t have precision >= target.
+
+    With ``z > 0`` the precision must be reached by its Wilson lower bound (``z`` = 1.645: a
+    one-sided 95 % bound), a margin that shrinks as more predictions lie above the threshold: the
+    precision measured on training predictions is itself an estimate, and a threshold chosen to
+    reach the target exactly on them falls short of it on new messages about half of the time.
 
     Candidate thresholds are the observed confidences. Returns :data:`NEVER_DISPATCH` when no
     threshold reaches the target.
@@ -145,7 +203,7 @@ def select_threshold(
     counts = np.arange(1, conf.size + 1)
     # Only the last position of each run of equal confidences is a valid cut.
     last_of_run = np.append(conf_sorted[1:] != conf_sorted[:-1], True)
-    precision = hits / counts
+    precision = wilson_lower_bound(hits, counts, z) if z > 0 else hits / counts
     valid = np.flatnonzero(last_of_run & (precision >= target_precision))
     if valid.size == 0:
         return NEVER_DISPATCH
@@ -184,16 +242,20 @@ def train(
     *,
     seed: int = 0,
     target_precision: float = DEFAULT_TARGET_PRECISION,
+    precision_z: float = DEFAULT_PRECISION_Z,
     n_splits: int = 5,
     candidates: Sequence[Candidate] | None = None,
     weights: FeatureWeights | None = None,
+    stack_naive_bayes: bool = True,
 ) -> TrainedModel:
     """Train a calibrated classifier with an auto-dispatch threshold. See the module docstring.
 
     ``texts`` are plain strings or :func:`classifier.features.compose_text` strings. Needs at least
     two labels and two distinct texts per label.
     """
+    import scipy.sparse as sp
     from sklearn.linear_model import LogisticRegression
+    from sklearn.naive_bayes import ComplementNB
 
     started = time.perf_counter()
     if len(texts) != len(labels):
@@ -221,10 +283,25 @@ def train(
         if best is None or score > best[0]:
             best = (score, candidate, oof)
     assert best is not None  # noqa: S101 - at least one candidate
-    best_score, winner, oof_scores = best
+    best_score, winner, linear_oof = best
+    oof_scores = linear_oof
+
+    nb_coef = None
+    if stack_naive_bayes:
+        nb_mask = _nb_columns(features)
+        x_nb = sp.csr_matrix(x @ sp.diags(nb_mask.astype(np.float32)))
+        nb_oof = np.zeros((len(texts), len(label_names)))
+        for train_idx, test_idx in folds:
+            nb = ComplementNB(alpha=NB_ALPHA).fit(x_nb[train_idx], y_index[train_idx])
+            nb_oof[test_idx] = nb.predict_joint_log_proba(x_nb[test_idx])
+        nb_final = ComplementNB(alpha=NB_ALPHA).fit(x_nb, y_index)
+        nb_weights = np.asarray(nb_final.feature_log_prob_, dtype=np.float64) * nb_mask
+        if nb_weights.shape[0] == len(label_names):
+            nb_coef = np.asfortranarray(nb_weights.astype(np.float32))
+            oof_scores = np.hstack([oof_scores, _nb_scores(nb_oof)])
 
     calibrator = LogisticRegression(C=1.0, max_iter=1000)
-    calibrator.fit(oof_scores, y_index)
+    calibrator.fit(oof_scores, y_index)  # linear (and naive Bayes) out-of-fold scores
     calibration_coef = np.asarray(calibrator.coef_, dtype=np.float64)
     calibration_intercept = np.asarray(calibrator.intercept_, dtype=np.float64)
     if calibration_coef.shape[0] == 1:  # binary: expand to two logits
@@ -234,7 +311,7 @@ def train(
     oof_pred = oof_proba.argmax(axis=1)
     oof_conf = oof_proba.max(axis=1)
     oof_correct = oof_pred == y_index
-    threshold = select_threshold(oof_conf, oof_correct, target_precision)
+    threshold = select_threshold(oof_conf, oof_correct, target_precision, z=precision_z)
     dispatched = oof_conf >= threshold
 
     final = winner.make(seed)
@@ -248,7 +325,7 @@ def train(
     cv_scores.update(
         {
             "macro_f1": best_score,
-            "accuracy": float(np.mean(oof_scores.argmax(axis=1) == y_index)),
+            "accuracy": float(np.mean(linear_oof.argmax(axis=1) == y_index)),
             "calibrated_macro_f1": _macro_f1(y_index, oof_pred),
             "auto_dispatch_coverage": float(dispatched.mean()),
             "auto_dispatch_precision": (
@@ -273,6 +350,7 @@ def train(
         seed=seed,
         trained_at=datetime.now(UTC).isoformat(timespec="seconds"),
         train_seconds=time.perf_counter() - started,
+        nb_coef=nb_coef,
     )
 
 

@@ -79,6 +79,16 @@ def test_hash_table_finds_known_keys_and_rejects_unknown_ones() -> None:
     assert np.array_equal(table.lookup(queries), expected)
 
 
+def test_small_and_large_batches_give_the_same_rows() -> None:
+    # Small inputs are looked up by binary search, large ones in the hash table.
+    texts = [f"{t}{i}" for i in range(300) for t in TEXTS]
+    ours = CharNgramTfidf(ngram_range=(1, 3), min_df=2).fit(texts)
+    batch = ours.transform(texts)
+    assert batch.nnz > 4096
+    for row in (0, 1, 4, 5, 2099):
+        assert np.array_equal(batch.getrow(row).toarray(), ours.transform([texts[row]]).toarray())
+
+
 def test_word_block_equals_scikit_learn_transform() -> None:
     token_lists = [tokenizer.tokenize(t) for t in TEXTS]
     vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
