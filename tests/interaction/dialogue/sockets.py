@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -35,12 +36,17 @@ def socket(dialogue_id: int, user: Any = None, after: int | None = None) -> Webs
     return comm
 
 
-_early: dict[int, list[dict[str, Any]]] = {}
+# Event frames that arrived before the ack of a request, per socket. Keyed by the socket object
+# itself (weakly): keyed by id(), a later test's socket could reuse a dead one's id and be handed
+# its leftover frames.
+_early: weakref.WeakKeyDictionary[WebsocketCommunicator, list[dict[str, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 async def event(comm: WebsocketCommunicator, timeout: float = 3) -> dict[str, Any]:
     """The next event frame (including one that arrived before the ack of a request)."""
-    early = _early.get(id(comm))
+    early = _early.get(comm)
     frame = early.pop(0) if early else await comm.receive_json_from(timeout=timeout)
     assert frame["type"] == "event", frame
     return frame
@@ -54,7 +60,7 @@ async def request(comm: WebsocketCommunicator, **content: Any) -> dict[str, Any]
         frame = await comm.receive_json_from(timeout=3)
         if frame["type"] in ("ack", "error"):
             return frame
-        _early.setdefault(id(comm), []).append(frame)
+        _early.setdefault(comm, []).append(frame)
 
 
 def sync(fn: Any) -> Any:
