@@ -98,6 +98,16 @@ class TestLoadedDemoCity:
         assert "already exist: not generated again" in demo["second_out"]
         assert "nothing new" in demo["second_out"]
 
+    def test_demo_dialogues_are_live_collecting_and_published(self, demo: dict[str, Any]) -> None:
+        from interaction.dialogue.models import Dialogue, Question
+
+        states = sorted(Dialogue.objects.values_list("state", flat=True))
+        assert states == ["collecting", "live", "published"]
+        # The approved question left unanswered became a case for the host department.
+        follow_up = Question.objects.get(case__isnull=False)
+        assert follow_up.case.lead_department.code == "city-environment"
+        assert follow_up.case.limit_days == 5
+
     def test_every_status_is_present(self, demo: dict[str, Any]) -> None:
         present = set(Case.objects.values_list("status", flat=True))
         assert present == set(Status.values)
@@ -118,7 +128,9 @@ class TestLoadedDemoCity:
         assert oldest is not None
         assert now - dt.timedelta(days=90) <= oldest.created_at <= now - dt.timedelta(days=60)
         assert not CaseEvent.objects.filter(created_at__gt=now).exists()
-        for case in Case.objects.prefetch_related("events"):
+        # Seeded cases only: the demo dialogue's follow-up case is opened live, not back-dated.
+        seeded = Case.objects.filter(dialogue_question__isnull=True)
+        for case in seeded.prefetch_related("events"):
             events = list(case.events.exclude(action="supervision").order_by("pk"))
             assert events[0].created_at == case.created_at
             times = [e.created_at for e in events]

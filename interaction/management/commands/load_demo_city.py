@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from interaction.demo.content import PLACES_DICT_FILE, places_dict_text
+from interaction.demo.dialogues import seed_dialogues
 from interaction.demo.organisation import ensure_organisation
 from interaction.demo.seed import demo_cases, seed_cases, wipe_demo_cases
 
@@ -55,13 +56,15 @@ class Command(BaseCommand):
                 _("%(n)d demo cases already exist: not generated again (use --reset).")
                 % {"n": existing}
             )
-            return
-        started = time.monotonic()
-        seeded = seed_cases()
-        statuses = ", ".join(f"{k} {v}" for k, v in sorted(seeded.by_status.items()))
-        self.stdout.write(
-            self.style.SUCCESS(
-                _("Generated %(n)d demo cases in %(s).1f s: %(statuses)s.")
-                % {"n": seeded.cases, "s": time.monotonic() - started, "statuses": statuses}
+        else:
+            started = time.monotonic()
+            seeded = seed_cases()
+            statuses = ", ".join(f"{k} {v}" for k, v in sorted(seeded.by_status.items()))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("Generated %(n)d demo cases in %(s).1f s: %(statuses)s.")
+                    % {"n": seeded.cases, "s": time.monotonic() - started, "statuses": statuses}
+                )
             )
-        )
+        if seed_dialogues():
+            self.stdout.write(_("Created the demo live dialogues."))
