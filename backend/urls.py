@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -13,4 +11,3 @@ urlpatterns = [
     path("open311/v2/", include("interaction.open311.urls")),
     path("", include("frontend.urls")),
 ]
-_ = (settings, i18n_patterns)

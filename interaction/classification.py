@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 logger = logging.getLogger(__name__)
 
@@ -71,13 +72,19 @@ def _alert_admins(exc: Exception) -> None:
     try:
         from backend.accounts.models import Role
 
-        from .services.notifications import notify, role_user_ids
+        from .services.notifications import notify, render, role_user_ids
 
         notify(
             user_ids=role_user_ids(Role.ADMIN),
             case=None,
             verb="classifier_down",
-            text=f"Classifier unavailable: {type(exc).__name__}: {exc}"[:300],
+            text=render(
+                _(
+                    "The classifier is unavailable (%(error)s): every new message waits for a "
+                    "dispatcher until a model is trained and promoted."
+                ),
+                error=f"{type(exc).__name__}: {exc}",
+            ),
         )
     except Exception:
         logger.exception("could not alert the admins")

@@ -196,14 +196,6 @@ def notifications_for(*, user: User) -> QuerySet[Notification]:
     return user.notifications.select_related("case").order_by("-created_at")
 
 
-def published_cases() -> QuerySet[Case]:
-    return (
-        visible_cases(None)
-        .select_related("category", "lead_department", "district")
-        .order_by("-replied_at")
-    )
-
-
 def home_for(user: User | None) -> str:
     """The page a user starts from, by role."""
     if user is None or not user.is_authenticated:
@@ -221,15 +213,6 @@ def home_for(user: User | None) -> str:
 
 
 # --- Reads for the pages (frontend) ----------------------------------------------------------
-
-
-def published_cases_matching(query: str = "") -> QuerySet[Case]:
-    """Published questions and answers, optionally those whose subject contains `query`."""
-    cases = published_cases()
-    query = query.strip()
-    if query:
-        cases = cases.filter(subject__icontains=query)
-    return cases
 
 
 def pending_extension(case: Case) -> ExtensionRequest | None:

@@ -30,18 +30,17 @@ def record_event(
     as_role: str | None = None,
 ) -> CaseEvent:
     """Write one audit row for something that happened to `case` (status change or not)."""
-    return CaseEvent.objects.create(
-        case=case,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        actor=actor,
-        actor_role=actor_role(actor, as_role),
-        department=case.lead_department,
-        reason=reason,
-        data=data or {},
-        is_public=is_public,
-    )
+    row = {
+        "action": action,
+        "actor": actor,
+        "reason": reason,
+        "data": data,
+        "is_public": is_public,
+        "from_status": from_status,
+        "to_status": to_status,
+        "as_role": as_role,
+    }
+    return record_events(case, [row])[0]
 
 
 def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:

@@ -29,6 +29,14 @@ def current_user(request: HttpRequest) -> User | None:
     return user if user.is_authenticated else None
 
 
+def acting_user(request: HttpRequest) -> User:
+    """The signed-in user of a view guarded by `role_required`."""
+    user = current_user(request)
+    if user is None:
+        raise PermissionDenied
+    return user
+
+
 def role_required(*roles: str) -> Callable[[View], View]:
     """Visitors go to the login page; people of another role get 403."""
 

@@ -15,7 +15,7 @@ from interaction.models import Case
 from interaction.services import handling, review
 
 from .case import perform
-from .common import current_user, reply_rows, role_required, with_badges
+from .common import acting_user, current_user, reply_rows, role_required, with_badges
 
 DEPARTMENT = (Role.LIAISON, Role.HEAD)
 
@@ -45,15 +45,11 @@ def approvals(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/department/approvals.html", {"rows": rows, "live_list": True})
 
 
-def _user(request: HttpRequest) -> Any:
-    return current_user(request)
-
-
 @require_POST
 @role_required(*DEPARTMENT)
 def sign(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
-        return handling.case_sign(case_id=case.pk, actor=_user(request))
+        return handling.case_sign(case_id=case.pk, actor=acting_user(request))
 
     return perform(request, tracking_no, "sign", call, _("Signed for."))
 
@@ -62,7 +58,7 @@ def sign(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @role_required(*DEPARTMENT)
 def start(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
-        return handling.case_start(case_id=case.pk, actor=_user(request))
+        return handling.case_start(case_id=case.pk, actor=acting_user(request))
 
     return perform(request, tracking_no, "start", call, _("Handling started."))
 
@@ -74,7 +70,7 @@ def return_case(request: HttpRequest, tracking_no: str) -> HttpResponse:
         data = form.cleaned_data
         return handling.case_return(
             case_id=case.pk,
-            actor=_user(request),
+            actor=acting_user(request),
             reason_code=data.get("reason_code") or "",
             reason_text=data.get("reason_text") or "",
         )
@@ -89,7 +85,9 @@ def return_case(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def request_info(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return handling.case_request_info(
-            case_id=case.pk, actor=_user(request), question=form.cleaned_data.get("question") or ""
+            case_id=case.pk,
+            actor=acting_user(request),
+            question=form.cleaned_data.get("question") or "",
         )
 
     return perform(
@@ -102,7 +100,7 @@ def request_info(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def draft_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return handling.case_draft_reply(
-            case_id=case.pk, actor=_user(request), body=form.cleaned_data.get("body") or ""
+            case_id=case.pk, actor=acting_user(request), body=form.cleaned_data.get("body") or ""
         )
 
     return perform(
@@ -117,7 +115,7 @@ def request_extension(request: HttpRequest, tracking_no: str) -> HttpResponse:
         data = form.cleaned_data
         return handling.extension_request(
             case_id=case.pk,
-            actor=_user(request),
+            actor=acting_user(request),
             days=data["days"],
             reason=data.get("reason") or "",
         )
@@ -131,7 +129,7 @@ def request_extension(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @role_required(Role.HEAD)
 def approve_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
-        return review.case_approve_reply(case_id=case.pk, actor=_user(request))
+        return review.case_approve_reply(case_id=case.pk, actor=acting_user(request))
 
     return perform(
         request,
@@ -147,7 +145,7 @@ def approve_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def reject_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return review.case_reject_reply(
-            case_id=case.pk, actor=_user(request), note=form.cleaned_data.get("note") or ""
+            case_id=case.pk, actor=acting_user(request), note=form.cleaned_data.get("note") or ""
         )
 
     return perform(

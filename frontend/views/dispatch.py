@@ -15,7 +15,7 @@ from interaction.models import Case
 from interaction.services import dispatch, review
 
 from .case import perform
-from .common import current_user, reply_rows, role_required
+from .common import acting_user, current_user, reply_rows, role_required
 
 DISPATCHERS = (Role.DISPATCHER, Role.ADMIN)
 
@@ -43,16 +43,12 @@ def reviews(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/dispatch/reviews.html", {"rows": rows, "live_list": True})
 
 
-def _user(request: HttpRequest) -> Any:
-    return current_user(request)
-
-
 @require_POST
 @role_required(*DISPATCHERS)
 def dispatch_case(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         ids = form.ids()
-        return dispatch.case_dispatch(case_id=case.pk, actor=_user(request), **ids)
+        return dispatch.case_dispatch(case_id=case.pk, actor=acting_user(request), **ids)
 
     return perform(request, tracking_no, "dispatch", call, _("The case was dispatched."))
 
@@ -62,7 +58,9 @@ def dispatch_case(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def close_invalid(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return dispatch.case_close_invalid(
-            case_id=case.pk, actor=_user(request), reason=form.cleaned_data.get("reason") or ""
+            case_id=case.pk,
+            actor=acting_user(request),
+            reason=form.cleaned_data.get("reason") or "",
         )
 
     return perform(request, tracking_no, "close_invalid", call, _("The case was closed."))
@@ -73,7 +71,7 @@ def close_invalid(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def merge(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return dispatch.case_merge(
-            case_id=case.pk, actor=_user(request), into_id=form.cleaned_data["into"]
+            case_id=case.pk, actor=acting_user(request), into_id=form.cleaned_data["into"]
         )
 
     return perform(request, tracking_no, "merge", call, _("The case was merged."))
@@ -85,7 +83,7 @@ def accept_return(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         ids = form.ids()
         ids.pop("assisting_ids")
-        return dispatch.case_accept_return(case_id=case.pk, actor=_user(request), **ids)
+        return dispatch.case_accept_return(case_id=case.pk, actor=acting_user(request), **ids)
 
     return perform(
         request,
@@ -101,7 +99,7 @@ def accept_return(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def reject_return(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return dispatch.case_reject_return(
-            case_id=case.pk, actor=_user(request), note=form.cleaned_data.get("note") or ""
+            case_id=case.pk, actor=acting_user(request), note=form.cleaned_data.get("note") or ""
         )
 
     return perform(request, tracking_no, "reject_return", call, _("The return was rejected."))
@@ -111,7 +109,7 @@ def reject_return(request: HttpRequest, tracking_no: str) -> HttpResponse:
 @role_required(*DISPATCHERS)
 def publish_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
-        return review.case_publish_reply(case_id=case.pk, actor=_user(request))
+        return review.case_publish_reply(case_id=case.pk, actor=acting_user(request))
 
     return perform(request, tracking_no, "publish_reply", call, _("The reply was passed and sent."))
 
@@ -121,7 +119,7 @@ def publish_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
 def rework_reply(request: HttpRequest, tracking_no: str) -> HttpResponse:
     def call(case: Case, form: Any) -> object:
         return review.case_rework_reply(
-            case_id=case.pk, actor=_user(request), note=form.cleaned_data.get("note") or ""
+            case_id=case.pk, actor=acting_user(request), note=form.cleaned_data.get("note") or ""
         )
 
     return perform(

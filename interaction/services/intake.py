@@ -53,25 +53,27 @@ def case_submit(*, actor: User | None, submission: Submission) -> Case:
     _check_rate(citizen, submission.contact_phone)
     # The machine decides before the transaction: it reads only cached reference data, and its
     # prediction is written with the case in one INSERT.
-    decision = _decide_safely(_new_case(citizen, submission))
+    case = _new_case(citizen, submission)
+    decision = _decide_safely(case)
     for _attempt in range(5):
         try:
-            return _accept(citizen, submission, checked, decision)
+            return _accept(case, citizen, checked, decision)
         except IntegrityError as exc:
             if "tracking_no" not in str(exc):
                 raise
             # The tracking number was drawn twice (about once in 10^9): draw another.
+            case.pk = None
+            case.tracking_no = new_tracking_no()
     raise RuntimeError("could not draw a free tracking number")
 
 
 @transaction.atomic
 def _accept(
+    case: Case,
     citizen: User | None,
-    submission: Submission,
     checked: list[CheckedFile],
     decision: RoutingDecision | None,
 ) -> Case:
-    case = _new_case(citizen, submission)
     if decision is not None:
         routing_service.record_prediction(case, decision)
     case.save(force_insert=True)
