@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "backend.accounts",
     "backend.organisation",
     "interaction",
+    "interaction.hotspots",
+    "interaction.insights",
     "frontend",
 ]
 
