@@ -316,8 +316,25 @@ class Reply(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
 
+    # Reply quality (`interaction.replyquality`), scored when the reply is drafted; staff only.
+    # All None (and `quality_weak` None) until scored. `quality_detail`: {"reasons": [{"code":
+    # …, details …}], "weak_by": ["overall", …]} as `classifier.reply_quality` gives them.
+    quality_relevance = models.FloatField(null=True, blank=True)
+    quality_completeness = models.FloatField(null=True, blank=True)
+    quality_interpretability = models.FloatField(null=True, blank=True)
+    quality_timeliness = models.FloatField(null=True, blank=True)
+    quality_overall = models.FloatField(_("reply quality"), null=True, blank=True)
+    quality_weak = models.BooleanField(_("weak reply"), null=True, blank=True)
+    quality_detail = models.JSONField(default=dict, blank=True)
+    quality_version = models.CharField(max_length=12, blank=True)
+    quality_scored_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["created_at", "id"]
+        indexes = [
+            # Per-department reply quality over a period (leader's dashboard).
+            models.Index(fields=["department", "created_at"], name="reply_dept_created_idx")
+        ]
 
 
 class Satisfaction(models.TextChoices):

@@ -14,6 +14,7 @@ from ..deadlines import DEADLINE_FIELDS, compute_deadlines, local_date
 from ..errors import Conflict, DeadlinePassed, InvalidTransition, NotAllowed, ValidationFailed
 from ..models import Case, ExtensionRequest, InfoRequest, Reply, ReturnReason, ReturnRequest
 from ..permissions import department_ids, ensure_can
+from ..replyquality.services import reply_quality_store
 from ..states import CLOCK_RUNNING_STATUSES, Action
 from ..workflow import apply_transition, record_event
 from .common import escalate_if_problem, lock_case, publish
@@ -173,7 +174,10 @@ def case_provide_info(
 
 @transaction.atomic
 def case_draft_reply(*, case_id: int, actor: User, body: str) -> Reply:
-    """The handler writes the reply; it waits for the department head's approval."""
+    """The handler writes the reply; it waits for the department head's approval.
+
+    The reply is scored for quality (`replyquality`) and the scores stored on it; the audit row
+    carries the overall score and whether it is flagged weak. A weak reply is not refused."""
     text = body.strip()
     if len(text) < 10:
         raise ValidationFailed({"body": [_("The reply is too short: say what was done.")]})
@@ -185,7 +189,16 @@ def case_draft_reply(*, case_id: int, actor: User, body: str) -> Reply:
     reply = Reply.objects.create(
         case=case, stage_no=case.stage_no, body=text, department=case.lead_department, author=actor
     )
-    apply_transition(case, action=Action.DRAFT_REPLY, actor=actor, is_public=False)
+    score = reply_quality_store(reply=reply, case=case)
+    apply_transition(
+        case,
+        action=Action.DRAFT_REPLY,
+        actor=actor,
+        is_public=False,
+        data={"reply_id": reply.pk}
+        if score is None
+        else {"reply_id": reply.pk, "quality": score.overall, "weak": score.weak},
+    )
     notify_department(
         case,
         verb="reply_drafted",
