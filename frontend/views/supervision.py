@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from backend.accounts.models import Role
 from interaction import permissions, selectors
 from interaction.errors import DomainError, NotAllowed
+from interaction.hotspots import selectors as hotspot_selectors
 from interaction.models import SupervisionLevel
 from interaction.services import supervision
 
@@ -48,6 +49,7 @@ def _board(
         "problems": with_badges(selectors.problem_cases(user=user)[:50]),
         "extensions": extensions,
         "notices": selectors.recent_supervision_notices(limit=50),
+        "repeats": hotspot_selectors.repeat_complaints()[:50],
         "can_decide": can_decide,
         "document_level": SupervisionLevel.NOTICE,
         "live_list": True,

@@ -208,6 +208,23 @@ class Composer:
             address=address,
         )
 
+    def compose_recurring(self, rng: random.Random) -> DemoMessage:
+        """A message about one of the hand-written recurring problems (the demo's hot issues):
+        several citizens write about the same problem at the same place, each in their words."""
+        spec = rng.choice(self.templates["recurring"]["problems"])
+        street = next(s for s in self.streets if s.code == spec["street"])
+        chosen = self.place_slots(rng, street)
+        opener = self.fill(rng, rng.choice(self.templates["openers"]), chosen, {})
+        closer = self.fill(rng, rng.choice(self.templates["closers"]), chosen, {})
+        return DemoMessage(
+            category=spec["category"],
+            kind=rng.choice(spec["kinds"]),
+            subject=rng.choice(spec["subjects"]),
+            body=f"{opener}{rng.choice(spec['bodies'])}{closer}",
+            district=street.district_code,
+            street=street.code,
+        )
+
     def reply(
         self, rng: random.Random, category: str, top_category: str, values: dict[str, str]
     ) -> str:
