@@ -19,11 +19,13 @@ from django.utils.translation import gettext as _
 from backend.accounts.models import Role
 from backend.organisation.models import Department, Jurisdiction
 from interaction import selectors
-from interaction.insights import inequality, performance, ranking, report, trends
+from interaction.hotspots.reporting import hot_issues_in
+from interaction.insights import inequality, performance, ranking, report, rollups, trends
 from interaction.insights.periods import Period, PeriodError, parse_period
 
 from .. import charts
 from .common import current_user, role_required, with_badges
+from .reply_quality import reply_quality_section
 
 INSIGHT_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 TABLE_RATES = (
@@ -50,11 +52,12 @@ def _fmt(name: str, value: float | None) -> str:
     return f"{100 * value:.1f}%"
 
 
-def cases_url(period: Period, figure: str, **scope: Any) -> str:
-    """The drill-down list of the cases behind one figure."""
+def cases_url(period: Period, figure: str, *, base: str | None = None, **scope: Any) -> str:
+    """The drill-down list of the cases behind one figure (`base`: the list's address, when
+    the caller builds many links)."""
     query = {"figure": figure, "start": period.start.isoformat(), "end": period.end.isoformat()}
     query.update({k: v for k, v in scope.items() if v is not None})
-    return f"{reverse('frontend:insights-cases')}?{urlencode(query)}"
+    return f"{base or reverse('frontend:insights-cases')}?{urlencode(query)}"
 
 
 def _table(
@@ -67,6 +70,7 @@ def _table(
     ranks = {id(r.figures): r.rank for r in result.ranked}
     reasons = {id(n.figures): n.reason for n in result.not_ranked}
     ordered = [r.figures for r in result.ranked] + [n.figures for n in result.not_ranked]
+    base = reverse("frontend:insights-cases")
     table = []
     for row in ordered:
         key = {scope: row.key}
@@ -77,7 +81,7 @@ def _table(
                 {
                     "name": name,
                     "text": _fmt(name, getattr(row, name)),
-                    "href": cases_url(period, figure, **key),
+                    "href": cases_url(period, figure, base=base, **key),
                 }
             )
         score = ranking.score(row)
@@ -88,7 +92,7 @@ def _table(
                 "name": row.name,
                 "jurisdiction": row.jurisdiction,
                 "received": row.received,
-                "received_href": cases_url(period, "received", **key),
+                "received_href": cases_url(period, "received", base=base, **key),
                 "score": "–" if score is None else f"{score:.1f}",
                 "cells": cells,
             }
@@ -106,6 +110,7 @@ def _options(request: HttpRequest) -> dict[str, str]:
 
 
 @role_required(*INSIGHT_ROLES)
+@rollups.fresh_reads
 def dashboard(request: HttpRequest) -> HttpResponse:
     try:
         kind, period = parse_period(
@@ -217,16 +222,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "category_svg": category_svg,
         "kind_svg": kind_svg,
         "district_svg": district_svg,
-        "recurring": [
-            {
-                "spot": spot,
-                "href": cases_url(
-                    period, "received", category=spot.category_id, district=spot.district_id
-                ),
-            }
-            for spot in trends.recurring(period=period, limit=10)
-        ],
+        "hot_issues": hot_issues_in(period, limit=10, now=now),
         "report_kind": "week" if kind == "week" else "month",
+        "reply_quality": reply_quality_section(period, jurisdiction),
+        "figures_as_of": rollups.figures_as_of(),
     }
     return render(request, "insights/dashboard.html", context)
 

@@ -18,18 +18,22 @@ from rest_framework.views import APIView
 
 from backend.accounts.models import Role
 from backend.organisation.models import Jurisdiction
+from backend.schema import ALLOW_EMPTY
 
 from ..apis.common import ensure_role, errors
 from ..errors import ValidationFailed
-from . import inequality, performance, ranking, report, trends
+from . import inequality, performance, ranking, report, rollups, trends
 from .periods import Period, PeriodError, parse_period
 
 INSIGHT_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)
 
+# Every query parameter may be sent empty (as a GET form does): empty means its default.
 PERIOD_PARAMETERS = [
-    OpenApiParameter("period", str, enum=["week", "month", "year", "custom"]),
-    OpenApiParameter("start", OpenApiTypes.DATE),
-    OpenApiParameter("end", OpenApiTypes.DATE),
+    OpenApiParameter(
+        "period", str, enum=["week", "month", "year", "custom"], extensions=ALLOW_EMPTY
+    ),
+    OpenApiParameter("start", OpenApiTypes.DATE, extensions=ALLOW_EMPTY),
+    OpenApiParameter("end", OpenApiTypes.DATE, extensions=ALLOW_EMPTY),
 ]
 
 
@@ -63,6 +67,9 @@ class FiguresOutput(serializers.Serializer):
 
 class PerformanceOutput(serializers.Serializer):
     period = PeriodOutput()
+    figures_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The figures count every change made before this moment."
+    )
     ranked_by = serializers.CharField()
     minimum_cases = serializers.IntegerField()
     departments = FiguresOutput(many=True)
@@ -94,12 +101,18 @@ class PerformanceApi(APIView):
         summary="Department performance (考核)",
         parameters=[
             *PERIOD_PARAMETERS,
-            OpenApiParameter("jurisdiction", int, description="Only departments of it."),
-            OpenApiParameter("rank_by", str, enum=list(ranking.RANK_KEYS)),
+            OpenApiParameter(
+                "jurisdiction",
+                int,
+                description="Only departments of it.",
+                extensions=ALLOW_EMPTY,
+            ),
+            OpenApiParameter("rank_by", str, enum=list(ranking.RANK_KEYS), extensions=ALLOW_EMPTY),
         ],
         responses={200: PerformanceOutput, **errors(400, 403)},
         tags=["insights"],
     )
+    @rollups.fresh_reads
     def get(self, request: Request) -> Response:
         ensure_role(request, *INSIGHT_ROLES)
         period = _period(request)
@@ -120,6 +133,7 @@ class PerformanceApi(APIView):
         district_rank = ranking.rank(districts, by=by)
         data = {
             "period": {"start": period.start, "end": period.end},
+            "figures_as_of": rollups.figures_as_of(),
             "ranked_by": by,
             "minimum_cases": dept_rank.minimum,
             "departments": [_figures(r, dept_rank) for r in rows],
@@ -143,6 +157,9 @@ class CountOutput(serializers.Serializer):
 
 class TrendsOutput(serializers.Serializer):
     period = PeriodOutput()
+    figures_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The figures count every change made before this moment."
+    )
     granularity = serializers.CharField()
     buckets = BucketOutput(many=True)
     by_category = CountOutput(many=True)
@@ -165,11 +182,14 @@ class TrendsApi(APIView):
         summary="Trends and breakdowns",
         parameters=[
             *PERIOD_PARAMETERS,
-            OpenApiParameter("granularity", str, enum=list(trends.GRANULARITIES)),
+            OpenApiParameter(
+                "granularity", str, enum=list(trends.GRANULARITIES), extensions=ALLOW_EMPTY
+            ),
         ],
         responses={200: TrendsOutput, **errors(400, 403)},
         tags=["insights"],
     )
+    @rollups.fresh_reads
     def get(self, request: Request) -> Response:
         ensure_role(request, *INSIGHT_ROLES)
         period = _period(request)
@@ -178,6 +198,7 @@ class TrendsApi(APIView):
             raise ValidationFailed({"granularity": [_("Choose day, week or month.")]})
         data = {
             "period": {"start": period.start, "end": period.end},
+            "figures_as_of": rollups.figures_as_of(),
             "granularity": granularity,
             "buckets": [
                 {"start": b.start, "received": b.received, "replied": b.replied}
@@ -200,6 +221,9 @@ class InequalityOutput(serializers.Serializer):
 
 class GiniOutput(serializers.Serializer):
     period = PeriodOutput()
+    figures_as_of = serializers.DateTimeField(
+        allow_null=True, help_text="The figures count every change made before this moment."
+    )
     departments = InequalityOutput()
     districts = InequalityOutput()
 
@@ -213,11 +237,14 @@ class GiniApi(APIView):
         summary="Gini coefficient of responsiveness",
         parameters=[
             *PERIOD_PARAMETERS,
-            OpenApiParameter("measure", str, enum=list(inequality.MEASURES)),
+            OpenApiParameter(
+                "measure", str, enum=list(inequality.MEASURES), extensions=ALLOW_EMPTY
+            ),
         ],
         responses={200: GiniOutput, **errors(400, 403)},
         tags=["insights"],
     )
+    @rollups.fresh_reads
     def get(self, request: Request) -> Response:
         ensure_role(request, *INSIGHT_ROLES)
         period = _period(request)
@@ -241,6 +268,7 @@ class GiniApi(APIView):
 
         data = {
             "period": {"start": period.start, "end": period.end},
+            "figures_as_of": rollups.figures_as_of(),
             "departments": out(depts),
             "districts": out(districts),
         }
@@ -253,10 +281,16 @@ class ReportXlsxApi(APIView):
     permission_classes: Any = [IsAuthenticated]
 
     @extend_schema(
+        operation_id="insights_report_xlsx",
         summary="Weekly/monthly report (.xlsx)",
         parameters=[
-            OpenApiParameter("kind", str, enum=list(report.KINDS)),
-            OpenApiParameter("date", OpenApiTypes.DATE, description="A day of the week/month."),
+            OpenApiParameter("kind", str, enum=list(report.KINDS), extensions=ALLOW_EMPTY),
+            OpenApiParameter(
+                "date",
+                OpenApiTypes.DATE,
+                description="A day of the week/month.",
+                extensions=ALLOW_EMPTY,
+            ),
         ],
         responses={
             (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): (

@@ -40,8 +40,10 @@ Per district the same definitions apply with the case's district in place of the
 return and routing figures then use the case's own counters (return_count > 0, any accepted
 return).
 
-The case-level conditions live in `FIGURES`; the aggregates and the drill-down lists
-(`figure_cases`) both use them, so a list always holds the cases its number counted.
+The case-level conditions live in `FIGURES`; the roll-ups (`rollups`), the direct aggregates
+(`direct`) and the drill-down lists (`figure_cases`) all use them, so a list always holds the
+cases its number counted. `department_performance` and `district_performance` read the daily
+roll-ups; the "due" figures add, at the moment asked, the pending deadlines that have passed.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
+from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -61,6 +64,8 @@ from backend.organisation.workcalendar import WorkCalendar
 
 from ..models import Case, Evaluation, ExtensionRequest, ReturnRequest, Satisfaction
 from ..states import CLOCK_RUNNING_STATUSES, Status
+from . import rollups
+from .models import COUNT_FIELDS, DepartmentDay, DistrictDay, PendingDue
 from .periods import Period
 
 REPEAT_WINDOW_DAYS = 90
@@ -86,12 +91,21 @@ def _repeat() -> Exists:
     return Exists(earlier)
 
 
+# The "due" figures split into what is settled (a write made it so) and what becomes due when a
+# deadline passes with no write; the roll-ups count the first and keep the deadlines of the second
+# (`PendingDue`), so a figure read at any moment equals the condition below at that moment.
+SIGN_SETTLED = Q(signed_at__isnull=False)
+SIGN_PENDING = Q(signed_at__isnull=True, sign_deadline__isnull=False)
+REPLY_SETTLED = Q(status__in=ANSWERED)
+REPLY_PENDING = Q(status__in=CLOCK_RUNNING_STATUSES, reply_deadline__isnull=False)
+
+
 def _sign_due(now: dt.datetime) -> Q:
-    return Q(signed_at__isnull=False) | Q(signed_at__isnull=True, sign_deadline__lt=now)
+    return SIGN_SETTLED | Q(signed_at__isnull=True, sign_deadline__lt=now)
 
 
 def _reply_due(now: dt.datetime) -> Q:
-    return Q(status__in=ANSWERED) | Q(status__in=CLOCK_RUNNING_STATUSES, reply_deadline__lt=now)
+    return REPLY_SETTLED | Q(status__in=CLOCK_RUNNING_STATUSES, reply_deadline__lt=now)
 
 
 def _replied_on_time(now: dt.datetime) -> Q:
@@ -333,93 +347,61 @@ RATE_DRILL: dict[str, tuple[str, str]] = {
 }
 
 
-def _case_counts(cases: QuerySet[Case], group: str, now: dt.datetime) -> Iterable[dict]:
-    q = {name: FIGURES[name][1](now) for name in FIGURES}
-    return (
-        cases.values(group)
-        .annotate(
-            received=Count("id"),
-            sign_due=Count("id", filter=q["sign_due"]),
-            signed_on_time=Count("id", filter=q["signed_on_time"]),
-            reply_due=Count("id", filter=q["reply_due"]),
-            replied_on_time=Count("id", filter=q["replied_on_time"]),
-            replied=Count("id", filter=q["replied"]),
-            redone=Count("id", filter=q["redone"]),
-            extended=Count("id", filter=q["extended"]),
-            repeat=Count("id", filter=q["repeat"]),
-        )
-        .order_by(group)
-    )
+class WorkingDayCounter:
+    """Working days from dispatch to reply for many cases, with one walk over the calendar.
 
-
-def _evaluation_counts(cases: QuerySet[Case], group: str) -> Iterable[dict]:
-    good_attitude = Q(attitude__in=GOOD)
-    good_result = Q(result__in=GOOD)
-    return (
-        Evaluation.objects.filter(case__in=cases.values("pk"))
-        .values(f"case__{group}")
-        .annotate(
-            evaluations=Count("id"),
-            satisfied=Count("id", filter=good_result),
-            double_satisfied=Count("id", filter=good_attitude & good_result),
-            solved=Count("id", filter=Q(solved=True)),
-        )
-        .order_by(f"case__{group}")
-    )
-
-
-def _working_days(cases: QuerySet[Case], group: str) -> dict[object, tuple[int, int]]:
-    """Per group: (total working days from dispatch to the latest reply, cases counted).
-
-    One pass over the replied cases; the calendar is turned into a running count of working
-    days once, so each case costs a subtraction, not a walk over its days.
+    The calendar is turned into a running count of working days from the first dispatch day to
+    the last reply day, so each case costs a subtraction: `between(sent, replied)` is the number
+    of working days in (day sent, day replied], Beijing dates, 0 when replied on the day sent.
     """
-    rows = list(
-        cases.filter(replied_at__isnull=False, dispatched_at__isnull=False).values_list(
-            group, "dispatched_at", "replied_at"
+
+    def __init__(
+        self, calendar: WorkCalendar, pairs: Iterable[tuple[dt.datetime, dt.datetime]]
+    ) -> None:
+        days = [(timezone.localdate(sent), timezone.localdate(replied)) for sent, replied in pairs]
+        self.running: dict[dt.date, int] = {}
+        self.count = 0
+        if not days:
+            return
+        first = min(sent for sent, _replied in days)
+        last = max(replied for _sent, replied in days)
+        for info in calendar.days(first, max(first, last)):
+            self.count += info.is_workday
+            self.running[info.date] = self.count
+
+    def between(self, sent_at: dt.datetime, replied_at: dt.datetime) -> int:
+        sent = timezone.localdate(sent_at)
+        replied = timezone.localdate(replied_at)
+        if replied <= sent:
+            return 0
+        return max(0, self.running.get(replied, self.count) - self.running[sent])
+
+
+# Field of the roll-up tables -> field of DepartmentFigures (the "due" ones are completed with
+# the pending deadlines passed at the moment of reading).
+_ROLLUP_FIELDS = tuple(name for name in COUNT_FIELDS if name not in ("signed", "answered"))
+
+
+def _fill(figures: DepartmentFigures, sums: dict, pending: dict[str, int]) -> None:
+    for name in _ROLLUP_FIELDS:
+        setattr(figures, name, sums.get(name) or 0)
+    figures.sign_due = (sums.get("signed") or 0) + pending.get(PendingDue.SIGN, 0)
+    figures.reply_due = (sums.get("answered") or 0) + pending.get(PendingDue.REPLY, 0)
+
+
+def _pending(period: Period, group: str, keys: list[int], now: dt.datetime) -> dict:
+    """{key: {"sign": n, "reply": n}}: pending cases of the period whose deadline has passed."""
+    found: dict[object, dict[str, int]] = defaultdict(dict)
+    for row in (
+        PendingDue.objects.filter(
+            day__gte=period.start, day__lte=period.end, deadline__lt=now, **{f"{group}__in": keys}
         )
-    )
-    if not rows:
-        return {}
-    pairs = [
-        (key, timezone.localdate(sent), timezone.localdate(replied)) for key, sent, replied in rows
-    ]
-    first = min(p[1] for p in pairs)
-    last = max(p[2] for p in pairs)
-    calendar = WorkCalendar.load()
-    running: dict[dt.date, int] = {}
-    count = 0
-    for info in calendar.days(first, max(first, last)):
-        count += info.is_workday
-        running[info.date] = count
-    totals: dict[object, list[int]] = defaultdict(lambda: [0, 0])
-    for key, sent, replied in pairs:
-        days = max(0, running.get(replied, count) - running[sent]) if replied > sent else 0
-        totals[key][0] += days
-        totals[key][1] += 1
-    return {key: (total, n) for key, (total, n) in totals.items()}
-
-
-def _collect(
-    cases: QuerySet[Case], group: str, now: dt.datetime, rows: dict[int, DepartmentFigures]
-) -> None:
-    for row in _case_counts(cases, group, now):
-        figures = rows.get(row[group])
-        if figures is None:
-            continue
-        for name, value in row.items():
-            if name != group:
-                setattr(figures, name, value)
-    for row in _evaluation_counts(cases, group):
-        figures = rows.get(row[f"case__{group}"])
-        if figures is None:
-            continue
-        for name in ("evaluations", "satisfied", "double_satisfied", "solved"):
-            setattr(figures, name, row[name])
-    for key, (total, n) in _working_days(cases, group).items():
-        if key in rows:
-            rows[key].working_days_total = total
-            rows[key].working_days_cases = n
+        .values(group, "which")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    ):
+        found[row[group]][row["which"]] = row["n"]
+    return found
 
 
 def department_performance(
@@ -431,8 +413,10 @@ def department_performance(
 ) -> list[DepartmentFigures]:
     """The figures of every active department (of `jurisdiction`, if given) for the cases
     received from `start` to `end` (both included). Departments without a case are listed
-    with zeros. About a dozen grouped queries, whatever the number of departments."""
+    with zeros. Read from the roll-ups (`DepartmentDay`, `PendingDue`): three small queries,
+    whatever the number of cases; `direct.department_performance` is the same over the cases."""
     now = now or timezone.now()
+    rollups.ensure_fresh()
     period = Period(start, end)
     departments = Department.objects.select_related("jurisdiction").order_by("name")
     if jurisdiction is not None:
@@ -442,60 +426,42 @@ def department_performance(
         for d in departments
         if d.is_active
     }
-    cases = received_cases(period).filter(lead_department__in=list(rows))
-    _collect(cases, "lead_department", now, rows)
-    # Returns follow the department that returned the case, wherever the case went next.
-    returns = (
-        ReturnRequest.objects.filter(
-            department__in=list(rows),
-            case__created_at__gte=period.start_at,
-            case__created_at__lt=period.end_before,
-        )
+    keys = list(rows)
+    sums: dict[int, dict[str, Any]] = {
+        row["department"]: dict(row)
+        for row in DepartmentDay.objects.filter(day__gte=start, day__lte=end, department__in=keys)
         .values("department")
-        .annotate(
-            returned=Count("case", distinct=True),
-            misrouted=Count(
-                "case", distinct=True, filter=Q(decision=ReturnRequest.Decision.ACCEPTED)
-            ),
-            returned_away=Count(
-                "case",
-                distinct=True,
-                filter=~Q(case__lead_department=F("department")) | Q(case__status__in=NOT_RECEIVED),
-            ),
-        )
-        .order_by("department")
-    )
-    for row in returns:
-        figures = rows[row["department"]]
-        figures.returned = row["returned"]
-        figures.misrouted = row["misrouted"]
-        figures.returned_away = row["returned_away"]
+        .annotate(**{name: Sum(name) for name in (*COUNT_FIELDS, "returned_away")})
+        .order_by()
+    }
+    pending = _pending(period, "department", keys, now)
+    for key, figures in rows.items():
+        _fill(figures, sums.get(key, {}), pending.get(key, {}))
+        figures.returned_away = sums.get(key, {}).get("returned_away") or 0
     return list(rows.values())
 
 
 def district_performance(
     *, start: dt.date, end: dt.date, now: dt.datetime | None = None
 ) -> list[DepartmentFigures]:
-    """The same figures per district (the case's district; cases without one are left out)."""
+    """The same figures per district (the case's district; cases without one, or not
+    dispatched, are left out). Read from `DistrictDay` and `PendingDue`."""
     now = now or timezone.now()
+    rollups.ensure_fresh()
     period = Period(start, end)
     districts = Jurisdiction.objects.filter(level=Jurisdiction.Level.DISTRICT).order_by("code")
     rows = {d.pk: DepartmentFigures(key=d.pk, name=d.name) for d in districts}
-    cases = received_cases(period).filter(district__in=list(rows), lead_department__isnull=False)
-    _collect(cases, "district", now, rows)
-    accepted = ReturnRequest.objects.filter(
-        case=OuterRef("pk"), decision=ReturnRequest.Decision.ACCEPTED
-    )
-    for row in (
-        cases.values("district")
-        .annotate(
-            returned=Count("id", filter=Q(return_count__gt=0)),
-            misrouted=Count("id", filter=Q(Exists(accepted))),
-        )
-        .order_by("district")
-    ):
-        rows[row["district"]].returned = row["returned"]
-        rows[row["district"]].misrouted = row["misrouted"]
+    keys = list(rows)
+    sums: dict[int, dict[str, Any]] = {
+        row["district"]: dict(row)
+        for row in DistrictDay.objects.filter(day__gte=start, day__lte=end, district__in=keys)
+        .values("district")
+        .annotate(**{name: Sum(name) for name in COUNT_FIELDS})
+        .order_by()
+    }
+    pending = _pending(period, "district", keys, now)
+    for key, figures in rows.items():
+        _fill(figures, sums.get(key, {}), pending.get(key, {}))
     return list(rows.values())
 
 

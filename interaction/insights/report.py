@@ -1,13 +1,13 @@
 """The weekly and monthly report (周报/月报 通报): the period's numbers, the departments below the
-standard, the supervision issued, the top categories and the recurring issues; as data, as an
+standard, the supervision issued, the top categories and the hot issues; as data, as an
 Excel workbook (`report_xlsx`) and, through `frontend:report`, as a printable page.
 
 The standard (settings `WENZHENG_STANDARD_SATISFACTION`, default 85 %, and
 `WENZHENG_STANDARD_REPLY_RATE`, default 92 %) applies to departments with at least
 `WENZHENG_RANKING_MIN_CASES` cases received in the period, like the ranking.
 
-Hot issues: no module yet groups messages by their content; until one does, the report lists the
-category × district pairs that recur most (`trends.recurring`) and says so in its text.
+Hot issues: the hottest groups of messages about the same problem at the same place with a
+message in the period (`interaction.hotspots.reporting`), and the count of repeat complaints.
 """
 
 from __future__ import annotations
@@ -15,14 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..hotspots.reporting import HotIssueLine, hot_issues_in, repeat_complaints_in
 from ..models import SupervisionLevel, SupervisionNotice
-from . import performance, ranking, trends
+from . import performance, ranking, rollups, trends
 from .periods import Period, month_of, previous_month, previous_week, week_of
 
 KINDS = ("week", "month")
@@ -49,8 +51,8 @@ class Report:
     notices_by_level: list[tuple[str, int]]
     top_categories: list[tuple[int | None, str, int]]
     by_district: list[tuple[int | None, str, int]]
-    recurring: list[trends.HotSpot]
-    hot_issue_note: str = ""
+    hot_issues: list[HotIssueLine] = field(default_factory=list)
+    repeat_complaints: int = 0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -80,6 +82,7 @@ def report_period(kind: str, day: dt.date | None = None) -> Period:
     return week_of(day) if kind == "week" else month_of(day)
 
 
+@rollups.fresh_reads
 def build_report(*, kind: str, period: Period, now: dt.datetime | None = None) -> Report:
     """Everything the report shows, computed now from the cases and their audit trail."""
     now = now or timezone.now()
@@ -129,11 +132,8 @@ def build_report(*, kind: str, period: Period, now: dt.datetime | None = None) -
         notices_by_level=by_level,
         top_categories=trends.by_category(period=period)[:10],
         by_district=trends.by_district(period=period),
-        recurring=trends.recurring(period=period, limit=10),
-        hot_issue_note=_(
-            "Hot issues are shown as the categories and places that recur most: grouping "
-            "messages by their content is not available yet."
-        ),
+        hot_issues=hot_issues_in(period, limit=10, now=now),
+        repeat_complaints=repeat_complaints_in(period),
     )
 
 
@@ -147,7 +147,8 @@ def _rate_columns() -> list[tuple[str, str]]:
 
 
 def report_xlsx(report: Report) -> bytes:
-    """The report as an Excel workbook: sheets 概况 (overview), 部门考核 (departments), 督办."""
+    """The report as an Excel workbook: sheets 概况 (overview), 部门考核 (departments), 督办,
+    热点问题 (hot issues)."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -189,11 +190,11 @@ def report_xlsx(report: Report) -> bytes:
     for _id, name, n in report.top_categories:
         overview.append([name, n])
     overview.append([])
-    overview.append([_("Recurring issues"), _("District"), _("Cases"), _("Repeat writers")])
+    overview.append([_("Hot issues"), _("Place"), _("Cases"), _("Hotness")])
     overview.cell(row=overview.max_row, column=1).font = bold
-    for spot in report.recurring:
-        overview.append([spot.category, spot.district, spot.cases, spot.repeat_writers])
-    overview.append([report.hot_issue_note])
+    for line in report.hot_issues:
+        overview.append([line.title, line.place or line.district, line.cases, line.hotness])
+    overview.append([_("Repeat complaints"), report.repeat_complaints])
     overview.column_dimensions["A"].width = 28
     overview.column_dimensions["B"].width = 40
 
@@ -255,6 +256,60 @@ def report_xlsx(report: Report) -> bytes:
             ]
         )
     notices.column_dimensions["E"].width = 40
+    _hot_issue_sheet(book, report, bold)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _hot_issue_sheet(book: Any, report: Report, bold: Any) -> None:
+    """Sheet 热点问题: the period's hottest groups of messages, with their figures."""
+    sheet = book.create_sheet("热点问题")
+    sheet.append(
+        [
+            _("Hot issue"),
+            _("Place"),
+            _("District"),
+            _("First message"),
+            _("Latest message"),
+            _("Cases"),
+            _("Citizens"),
+            _("Support"),
+            _("Repeat complaints"),
+            _("Hotness"),
+            _("Open"),
+            _("Overdue"),
+            _("Unsatisfied"),
+            _("Departments"),
+            _("Status"),
+            _("Assigned to"),
+        ]
+    )
+    for cell in sheet[1]:
+        cell.font = bold
+    for line in report.hot_issues:
+        sheet.append(
+            [
+                line.title,
+                line.place,
+                line.district,
+                timezone.localtime(line.first_at).strftime("%Y-%m-%d"),
+                timezone.localtime(line.last_at).strftime("%Y-%m-%d"),
+                line.cases,
+                line.citizens,
+                line.support,
+                line.repeats,
+                line.hotness,
+                line.open,
+                line.overdue,
+                line.unsatisfied,
+                "、".join(line.departments),
+                line.status,
+                line.assigned_to,
+            ]
+        )
+    if not report.hot_issues:
+        sheet.append([_("No hot issue in this period.")])
+    sheet.append([])
+    sheet.append([_("Repeat complaints"), report.repeat_complaints])
+    sheet.column_dimensions["A"].width = 40

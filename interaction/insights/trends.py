@@ -1,21 +1,23 @@
 """Counts over time and breakdowns: what keeps coming in, what kind, from where.
 
 All counts are of cases received (created) in the period, as in `performance` (spam and merged
-duplicates left out); "replied" counts replies sent in each time bucket.
+duplicates left out); "replied" counts replies sent in each time bucket. The trend and the
+breakdowns read the daily roll-ups (`rollups`); `direct` computes them over the cases.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Sum
 from django.db.models.functions import Coalesce, TruncDay, TruncMonth, TruncWeek
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import Case, Kind
-from .performance import received_cases
+from ..models import Kind
+from . import rollups
+from .models import CategoryDay, DistrictDay, KindDay, ReplyDay
 from .periods import Period
 
 GRANULARITIES = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
@@ -37,7 +39,7 @@ def granularity_for(period: Period) -> str:
     return "month"
 
 
-def _bucket_starts(period: Period, granularity: str) -> list[dt.date]:
+def bucket_starts(period: Period, granularity: str) -> list[dt.date]:
     day = period.start
     if granularity == "week":
         day -= dt.timedelta(days=day.weekday())
@@ -55,110 +57,76 @@ def _bucket_starts(period: Period, granularity: str) -> list[dt.date]:
     return starts
 
 
-def _as_date(value: dt.datetime | dt.date) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
+def bucket_of(day: dt.date, granularity: str) -> dt.date:
+    """The first day of the day, week (Monday) or month that contains `day`."""
+    if granularity == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if granularity == "month":
+        return day.replace(day=1)
+    return day
 
 
 def trend(*, period: Period, granularity: str | None = None) -> list[Bucket]:
-    """Cases received and replies sent per day, week or month of `period` (empty buckets: 0)."""
+    """Cases received and replies sent per day, week or month of `period` (empty buckets: 0).
+    Read from the roll-ups (`DistrictDay.cases`, `ReplyDay`); `direct.trend` is the reference."""
     granularity = granularity or granularity_for(period)
-    trunc = GRANULARITIES[granularity]
-    received = {
-        _as_date(row["bucket"]): row["n"]
-        for row in received_cases(period)
-        .annotate(bucket=trunc("created_at"))
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .order_by("bucket")
-    }
-    replied = {
-        _as_date(row["bucket"]): row["n"]
-        for row in Case.objects.filter(
-            replied_at__gte=period.start_at, replied_at__lt=period.end_before
-        )
-        .annotate(bucket=trunc("replied_at"))
-        .values("bucket")
-        .annotate(n=Count("id"))
-        .order_by("bucket")
-    }
+    rollups.ensure_fresh()
+    received: dict[dt.date, int] = defaultdict(int)
+    for day, n in (
+        DistrictDay.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values_list("day")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    ):
+        received[bucket_of(day, granularity)] += n
+    replied: dict[dt.date, int] = defaultdict(int)
+    for day, n in (
+        ReplyDay.objects.filter(replied_day__gte=period.start, replied_day__lte=period.end)
+        .values_list("replied_day")
+        .annotate(n=Sum("cases"))
+        .order_by()
+    ):
+        replied[bucket_of(day, granularity)] += n
     return [
         Bucket(start, received.get(start, 0), replied.get(start, 0))
-        for start in _bucket_starts(period, granularity)
+        for start in bucket_starts(period, granularity)
     ]
 
 
 def by_category(*, period: Period) -> list[tuple[int | None, str, int]]:
     """Cases per top-level category, most first: (category id, name, count)."""
+    rollups.ensure_fresh()
     rows = (
-        received_cases(period)
+        CategoryDay.objects.filter(day__gte=period.start, day__lte=period.end)
         .annotate(
             key_id=Coalesce("category__parent_id", "category_id"),
             label=Coalesce("category__parent__name", "category__name"),
         )
         .values("key_id", "label")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("cases"))
         .order_by("-n", "label")
     )
     return [(r["key_id"], r["label"] or _("Not yet classified"), r["n"]) for r in rows]
 
 
 def by_kind(*, period: Period) -> list[tuple[str, str, int]]:
+    rollups.ensure_fresh()
     labels = dict(Kind.choices)
-    rows = received_cases(period).values("kind").annotate(n=Count("id")).order_by("-n", "kind")
+    rows = (
+        KindDay.objects.filter(day__gte=period.start, day__lte=period.end)
+        .values("kind")
+        .annotate(n=Sum("cases"))
+        .order_by("-n", "kind")
+    )
     return [(r["kind"], str(labels.get(r["kind"], r["kind"])), r["n"]) for r in rows]
 
 
 def by_district(*, period: Period) -> list[tuple[int | None, str, int]]:
+    rollups.ensure_fresh()
     rows = (
-        received_cases(period)
+        DistrictDay.objects.filter(day__gte=period.start, day__lte=period.end)
         .values("district_id", "district__name")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum("cases"))
         .order_by("-n", "district__name")
     )
     return [(r["district_id"], r["district__name"] or _("No district given"), r["n"]) for r in rows]
-
-
-@dataclass
-class HotSpot:
-    category_id: int | None
-    category: str
-    district_id: int | None
-    district: str
-    cases: int
-    repeat_writers: int
-
-
-def recurring(*, period: Period, limit: int = 10) -> list[HotSpot]:
-    """The category × district pairs with the most cases (a stand-in for hot-issue detection:
-    it groups by where and what, not by the content of the messages). `repeat_writers` counts
-    the phone numbers that wrote more than once about the pair."""
-    base = received_cases(period).exclude(category__isnull=True)
-    rows = list(
-        base.values("category_id", "category__name", "district_id", "district__name")
-        .annotate(n=Count("id"), writers=Count("contact_phone", distinct=True))
-        .order_by("-n", "category__name")[:limit]
-    )
-    return [
-        HotSpot(
-            r["category_id"],
-            r["category__name"],
-            r["district_id"],
-            r["district__name"] or _("No district given"),
-            r["n"],
-            _repeat_writers(base, r["category_id"], r["district_id"]),
-        )
-        for r in rows
-    ]
-
-
-def _repeat_writers(base: QuerySet[Case], category_id: int, district_id: int | None) -> int:
-    district = Q(district_id=district_id) if district_id else Q(district__isnull=True)
-    return (
-        base.filter(district, category_id=category_id)
-        .values("contact_phone")
-        .annotate(n=Count("id"))
-        .filter(n__gt=1)
-        .count()
-    )

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from interaction.insights import rollups
 from interaction.insights.report import build_report, report_period, report_xlsx
 
 
@@ -46,6 +47,8 @@ class Command(BaseCommand):
                 raise CommandError("--date must be YYYY-MM-DD") from exc
         from frontend.views.insights import report_context
 
+        # The report reads the roll-ups: bring them up to date first (waits for a run in progress).
+        rollups.refresh()
         with translation.override(settings.LANGUAGE_CODE):
             report = build_report(kind=kind, period=report_period(kind, day))
             html = render_to_string(
