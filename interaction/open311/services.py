@@ -50,6 +50,7 @@ class Open311Request:
     first_name: str = ""
     last_name: str = ""
     address: str = ""
+    category_id: int | None = None  # the service_code's category: the case is routed by it
 
 
 def _contact_name(first: str, last: str) -> str:
@@ -61,8 +62,10 @@ def _contact_name(first: str, last: str) -> str:
 
 def open311_request_submit(*, key: Open311ApiKey, request: Open311Request) -> Case:
     """Submit a service request received from an Open311 client as an anonymous message (the
-    client answers for it with its key); the ordinary intake checks, routing and rate limits
-    apply. Raises ValidationFailed or RateLimited."""
+    client answers for it with its key); the ordinary intake checks and rate limits apply. The
+    client's service_code is the case's category: routing dispatches it by the catalogue for
+    that category and the place, not by the classifier. Raises ValidationFailed or
+    RateLimited."""
     first_line = request.description.strip().splitlines()[0] if request.description.strip() else ""
     subject = f"{request.service_name}：{first_line}"[:SUBJECT_MAX] if first_line else ""
     return case_submit(
@@ -75,6 +78,7 @@ def open311_request_submit(*, key: Open311ApiKey, request: Open311Request) -> Ca
             contact_name=_contact_name(request.first_name, request.last_name),
             address=request.address[:200],
             allow_publish=True,
+            category_id=request.category_id,
         ),
     )
 

@@ -148,6 +148,7 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
                 first_name=params.get("first_name") or "",
                 last_name=params.get("last_name") or "",
                 address=address or (f"{lat},{long}" if lat and long else ""),
+                category_id=category.pk,
             ),
         )
     except ValidationFailed as exc:

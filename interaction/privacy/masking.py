@@ -70,8 +70,13 @@ _PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕
 _NB = r"(?<![0-9A-Za-z])"
 _NA = r"(?![0-9A-Za-z])"
 
+# Every detector starts with one of these characters: a position holding anything else (most of
+# a Chinese text) is passed over after one test, instead of trying each detector there.
+_FIRST = rf"(?=[A-Za-z0-9+(（{_PROVINCES}])"
 _DETECTORS = re.compile(
-    "|".join(
+    _FIRST
+    + "(?:"
+    + "|".join(
         [
             # E-mail first: 13812345678@qq.com is an address, not a phone number.
             r"(?P<email>[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,})",
@@ -88,6 +93,7 @@ _DETECTORS = re.compile(
             rf"{_NB}(?P<digits>\+?[0-9]{{10,19}}[Xx]?){_NA}",
         ]
     )
+    + ")"
 )
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -9,12 +9,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from backend.organisation.models import Category
+from backend.refcache import cached
 
 from ..models import Case, CaseEvent, Reply
-from ..permissions import visible_cases
 from .masking import Rule, mask
-from .models import MaskingRule
+from .models import MaskingRule, PublishedCaseText
 
 # --- masking --------------------------------------------------------------------------------
 
@@ -152,17 +156,23 @@ def build_search_text(*parts: str) -> str:
     return f" {' '.join(unique)} " if unique else ""
 
 
-def query_terms(query: str) -> list[tuple[str, bool]]:
-    """What a query must match, as (term, is_prefix): a Chinese token of two characters or more
-    becomes its bigrams (matched exactly), any other token matches the start of a term."""
-    terms: list[tuple[str, bool]] = []
+def query_groups(query: str) -> list[list[tuple[str, bool]]]:
+    """The terms of each word of a query, as (term, is_prefix): a Chinese token of two
+    characters or more becomes its bigrams (matched exactly), any other token matches the start
+    of a term."""
+    groups: list[list[tuple[str, bool]]] = []
     for token in search_tokens(query)[:10]:
         token = token.lower()
         if _CJK.match(token) and len(token) >= 2:
-            terms += [(b, False) for b in _bigrams(token)]
+            groups.append([(b, False) for b in _bigrams(token)])
         else:
-            terms.append((token, True))
-    return list(dict.fromkeys(terms))
+            groups.append([(token, True)])
+    return groups
+
+
+def query_terms(query: str) -> list[tuple[str, bool]]:
+    """What a query must match: every term of every word (`query_groups`), once."""
+    return list(dict.fromkeys(t for group in query_groups(query) for t in group))
 
 
 @dataclass(frozen=True)
@@ -173,42 +183,76 @@ class PublicFilters:
     date_from: dt.date | None = None
     date_to: dt.date | None = None
 
+    def __bool__(self) -> bool:
+        return any(getattr(self, name) for name in self.__dataclass_fields__)
 
-def published_cases() -> QuerySet[Case]:
-    return (
-        visible_cases(None)
-        .select_related("category", "category__parent", "lead_department", "district", "citizen")
-        .order_by("-replied_at", "-pk")
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def tsquery(terms: list[tuple[str, bool]]) -> str:
+    """The raw tsquery of the terms, every one required. Terms are \\w+ only (search_tokens), so
+    they are safe inside a raw tsquery."""
+    return " & ".join(f"{t}:*" if prefix else t for t, prefix in terms)
+
+
+def top_categories() -> frozenset[int]:
+    """Ids of the top-level categories (reference-data cache)."""
+    return cached(
+        "public_top_categories",
+        lambda: frozenset(
+            Category.objects.filter(parent__isnull=True).values_list("pk", flat=True)
+        ),
     )
 
 
-def search_published(query: str = "", filters: PublicFilters | None = None) -> QuerySet[Case]:
-    """Published cases matching every word of `query` (jieba tokens, each matching the start of
-    a token of the masked text) and the filters. PostgreSQL: full-text search over the GIN index;
-    elsewhere: one `icontains` per token on the same tokenised column."""
-    cases = published_cases()
+def search_published(
+    query: str = "", filters: PublicFilters | None = None, *, by_index: bool = True
+) -> QuerySet[PublishedCaseText]:
+    """The search rows of the published cases matching every word of `query` (jieba tokens,
+    see `query_terms`) and the filters, newest reply first.
+
+    Only the search row is read (it exists only while its case is published and carries the
+    masked subject and the public attributes): each filter has its own index ordered by
+    publication time. PostgreSQL matches the words with the stored tsvector and its GIN index;
+    elsewhere one `icontains` per term on the same tokenised text.
+
+    `by_index=False` (PostgreSQL): the words are checked on each row instead of through the GIN
+    index — for words so common that walking the rows newest first finds a page sooner than
+    collecting every match (`privacy.listing` decides)."""
+    rows = PublishedCaseText.objects.order_by("-replied_at", "-case_id")
     f = filters or PublicFilters()
     if f.category_id:
-        cases = cases.filter(Q(category_id=f.category_id) | Q(category__parent_id=f.category_id))
+        # A top-level category holds its sub-categories: their rows carry it as top_category.
+        if f.category_id in top_categories():
+            rows = rows.filter(top_category_id=f.category_id)
+        else:
+            rows = rows.filter(category_id=f.category_id)
     if f.department_id:
-        cases = cases.filter(lead_department_id=f.department_id)
+        rows = rows.filter(department_id=f.department_id)
     if f.district_id:
-        cases = cases.filter(district_id=f.district_id)
+        rows = rows.filter(district_id=f.district_id)
+    # Whole days in Beijing time, as ranges on the indexed column (never a cast per row).
     if f.date_from:
-        cases = cases.filter(replied_at__date__gte=f.date_from)
+        rows = rows.filter(replied_at__gte=_day_start(f.date_from))
     if f.date_to:
-        cases = cases.filter(replied_at__date__lte=f.date_to)
+        rows = rows.filter(replied_at__lt=_day_start(f.date_to + dt.timedelta(days=1)))
     terms = query_terms(query or "")
     if not terms:
-        return cases
+        return rows
     if connection.vendor == "postgresql":
-        from django.contrib.postgres.search import SearchQuery, SearchVector
-
-        # Terms are \w+ only (search_tokens), so they are safe inside a raw tsquery.
-        raw = " & ".join(f"{t}:*" if prefix else t for t, prefix in terms)
-        return cases.annotate(
-            search_vector=SearchVector("search__search_text", config="simple")
-        ).filter(search_vector=SearchQuery(raw, config="simple", search_type="raw"))
+        # The function form of @@ is not served by the index and has no selectivity estimate
+        # (PostgreSQL assumes a third of the rows), so the planner walks the rows in order.
+        sql = (
+            '"interaction_publishedcasetext"."search_vector" @@ to_tsquery(\'simple\', %s)'
+            if by_index
+            else 'ts_match_vq("interaction_publishedcasetext"."search_vector", '
+            "to_tsquery('simple', %s))"
+        )
+        # Only the two fixed expressions above are SQL; the words go as a parameter.
+        match = RawSQL(sql, [tsquery(terms)], output_field=BooleanField())  # noqa: S611
+        return rows.filter(match)
     for term, prefix in terms:
-        cases = cases.filter(search__search_text__icontains=f" {term}" if prefix else f" {term} ")
-    return cases
+        rows = rows.filter(search_text__icontains=f" {term}" if prefix else f" {term} ")
+    return rows

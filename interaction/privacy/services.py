@@ -11,6 +11,7 @@ from ..errors import NotAllowed, ValidationFailed
 from ..models import Case
 from ..permissions import sees_private_details
 from ..workflow import record_event
+from .listing import bump_list_version
 from .models import MaskingRule, PublishedCaseText, check_rule
 from .selectors import build_search_text, masked_case_text
 
@@ -66,14 +67,27 @@ def masking_rule_add(
 
 
 def published_text_refresh(*, case: Case) -> PublishedCaseText | None:
-    """(Re)write the search text of `case` from its masked text; drop it if not published."""
+    """(Re)write the public search row of `case` from its masked text and its public
+    attributes (see PublishedCaseText); drop it if the case is not published."""
+    # The public list's cached pages are dropped once this is committed (privacy.listing).
+    transaction.on_commit(bump_list_version)
     if not case.is_published:
         PublishedCaseText.objects.filter(case_id=case.pk).delete()
         return None
     text = masked_case_text(case, events=[])
+    category = case.category
     row, _created = PublishedCaseText.objects.update_or_create(
         case_id=case.pk,
-        defaults={"search_text": build_search_text(text.subject, text.body, text.reply)},
+        defaults={
+            "search_text": build_search_text(text.subject, text.body, text.reply),
+            "subject": text.subject[:100],
+            "tracking_no": case.tracking_no,
+            "replied_at": case.replied_at,
+            "category_id": case.category_id,
+            "top_category_id": (category.parent_id or category.pk) if category else None,
+            "department_id": case.lead_department_id,
+            "district_id": case.district_id,
+        },
     )
     return row
 
@@ -81,7 +95,7 @@ def published_text_refresh(*, case: Case) -> PublishedCaseText | None:
 def reindex_published() -> int:
     """Rewrite the search text of every published case; returns how many were indexed."""
     count = 0
-    published = Case.objects.filter(is_published=True).select_related("citizen")
+    published = Case.objects.filter(is_published=True).select_related("citizen", "category")
     for case in published.prefetch_related("replies").iterator(chunk_size=500):
         published_text_refresh(case=case)
         count += 1

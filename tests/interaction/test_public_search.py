@@ -128,11 +128,135 @@ def test_home_page_search_and_filters(world: World, cases):
 
 
 @pytest.mark.postgres
-def test_postgres_full_text_search_uses_the_tokenised_column(cases):
+def test_postgres_full_text_search_uses_the_stored_vector_alone(cases):
     from django.db import connection
 
     sql = str(search_published("路灯").query)
-    assert "to_tsvector" in sql
-    assert "to_tsquery" in sql
+    assert '"search_vector" @@ to_tsquery' in sql
+    assert "interaction_case" not in sql  # the search row alone: no join with the cases
     assert connection.vendor == "postgresql"
     assert ids(search_published("路灯")) == {cases["lamp"].tracking_no}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT search_vector::text FROM interaction_publishedcasetext WHERE case_id = %s",
+            [cases["lamp"].pk],
+        )
+        vector = cursor.fetchone()[0]
+    assert "'路灯'" in vector
+    assert ":" not in vector  # positions stripped: only matching is needed
+
+
+@pytest.mark.postgres
+def test_postgres_word_search_looks_at_recent_months_first(world: World, cases):
+    """A page of a word search is taken from the last month when it holds enough matches, else
+    the last year, else everything: the same pages either way."""
+    from interaction.privacy.listing import PER_PAGE, public_page
+
+    old = timezone.now() - dt.timedelta(days=400)
+    PublishedCaseText.objects.filter(case=cases["noise"]).update(replied_at=old)
+    page = public_page("噪音", None, 1)  # only in the case published 400 days ago
+    assert [r.tracking_no for r in page.rows] == [cases["noise"].tracking_no]
+    assert page.count == 1
+    assert page.count_exact
+    # All three replies say 施工: the old one comes last, after the recent ones.
+    page = public_page("施工", None, 1)
+    assert [r.tracking_no for r in page.rows][-1] == cases["noise"].tracking_no
+    assert len(page.rows) == 3 < PER_PAGE
+
+
+def test_a_published_case_sent_to_another_department_moves_in_the_public_list(world: World):
+    """Redone after an unsatisfied evaluation, returned, and dispatched elsewhere: the public
+    list files it under the department that now answers for it."""
+    from tests.interaction.scenarios import do_redo, do_return
+
+    case = publish(world)
+    do_redo(world, case)
+    do_return(world, case)
+    dispatch.case_accept_return(
+        case_id=case.pk,
+        actor=world.dispatcher,
+        department_id=world.housing_dept.pk,
+        category_id=world.housing.pk,
+    )
+    row = PublishedCaseText.objects.get(case=case)
+    assert row.department_id == world.housing_dept.pk
+    assert row.category_id == world.housing.pk
+    assert ids(search_published("", PublicFilters(department_id=world.housing_dept.pk))) == {
+        case.tracking_no
+    }
+    assert ids(search_published("", PublicFilters(department_id=world.city_roads.pk))) == set()
+
+
+def test_search_rows_carry_the_masked_subject_and_the_public_attributes(world: World):
+    case = publish(
+        world,
+        subject="张先生13812345678反映路灯",
+        contact_name="张三",
+        district_id=world.east.pk,
+    )
+    row = PublishedCaseText.objects.get(case=case)
+    assert row.subject == "*先生138****5678反映路灯"
+    assert row.tracking_no == case.tracking_no
+    assert row.replied_at == case.replied_at
+    assert row.category_id == world.road_repair.pk
+    assert row.top_category_id == world.roads.pk
+    assert row.department_id == world.city_roads.pk
+    assert row.district_id == world.east.pk
+
+
+@pytest.mark.postgres
+def test_postgres_common_words_are_walked_newest_first_with_the_same_results(
+    world: World, cases, monkeypatch
+):
+    """Checked row by row (`by_index=False`) or through the GIN index, a search finds the same
+    cases; a word PostgreSQL's statistics call common takes the row-by-row path."""
+    from django.db import connection
+
+    from interaction.privacy import listing
+
+    for query in ("路灯", "施工 噪音", "公租房", "地铁"):
+        assert ids(search_published(query, by_index=False)) == ids(search_published(query))
+    sql = str(search_published("路灯", by_index=False).query)
+    assert "ts_match_vq" in sql
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE interaction_publishedcasetext")
+    listing._stats = None
+    share = listing.word_share("施工")  # in every reply
+    assert share is not None
+    assert share > listing.COMMON_SHARE
+    assert listing.word_share("施工 路灯") < share
+    assert listing.word_share("a") is None  # a prefix term: unknown
+    page = listing.public_page("施工", None, 1)
+    assert {r.tracking_no for r in page.rows} == {c.tracking_no for c in cases.values()}
+    listing._stats = None
+
+
+@pytest.mark.postgres
+def test_postgres_a_search_over_its_time_gets_a_page_that_says_so(world: World, cases, settings):
+    """The queries of one page share WENZHENG_PUBLIC_LIST_TIMEOUT_MS; past it the visitor is
+    told to narrow the search, and the worker is free again."""
+    from django.db import connection
+    from django.test import Client
+
+    from interaction.privacy import listing
+
+    settings.WENZHENG_PUBLIC_LIST_TIMEOUT_MS = 1
+    original = listing._public_page
+
+    def slow(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_sleep(0.2)")
+        return original(*args, **kwargs)
+
+    listing._public_page = slow
+    try:
+        page = listing.public_page("路灯", None, 1)
+        html = Client().get("/", {"q": "路灯"}).content.decode()
+    finally:
+        listing._public_page = original
+    assert page.timed_out
+    assert page.rows == []
+    assert "这个搜索范围太大，无法很快给出结果" in html
+    with connection.cursor() as cursor:  # the limit does not outlive the page
+        cursor.execute("SHOW statement_timeout")
+        assert cursor.fetchone()[0] == "0"
