@@ -1,11 +1,20 @@
-"""The one API error shape: {"error": {"code", "message", "fields"}}."""
+"""The one API error shape: {"error": {"code", "message", "fields"}}.
+
+Also for what never reaches a DRF view: an address under /api/ that matches no route (404) and
+an unexpected error (500) answer in the same JSON shape (`handler404`/`handler500` in
+backend/urls.py); pages keep their HTML error pages.
+"""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -23,6 +32,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
         return Response(error_body(exc.code, str(exc.message), fields), status=exc.http_status)
     if isinstance(exc, DomainError):
         return Response(error_body(exc.code, str(exc.message)), status=exc.http_status)
+    if isinstance(exc, exceptions.Throttled):
+        return throttled_response(getattr(exc, "wait", None))
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -44,3 +55,47 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             exc.default_code if isinstance(exc.default_code, str) else "error", str(exc.detail)
         )
     return response
+
+
+def throttled_message(wait: float | None) -> str:
+    if not wait:
+        return _("Too many requests. Please slow down and try again shortly.")
+    seconds = max(1, math.ceil(wait))
+    return ngettext(
+        "Too many requests. Please try again in %(seconds)d second.",
+        "Too many requests. Please try again in %(seconds)d seconds.",
+        seconds,
+    ) % {"seconds": seconds}
+
+
+def throttled_response(
+    wait: float | None, code: str = "throttled", message: str | None = None
+) -> Response:
+    """429 in the one shape, with `Retry-After` (whole seconds) when the wait is known."""
+    response = Response(error_body(code, message or throttled_message(wait)), status=429)
+    if wait:
+        response["Retry-After"] = str(max(1, math.ceil(wait)))
+    return response
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404: the JSON error shape under /api/, the HTML page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(
+            error_body("not_found", str(exceptions.NotFound.default_detail)), status=404
+        )
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500: the JSON error shape under /api/, the HTML page elsewhere."""
+    if _is_api(request):
+        return JsonResponse(
+            error_body("server_error", _("Something went wrong on our side. Please try again.")),
+            status=500,
+        )
+    return defaults.server_error(request)

@@ -11,3 +11,7 @@ urlpatterns = [
     path("open311/v2/", include("interaction.open311.urls")),
     path("", include("frontend.urls")),
 ]
+
+# Under /api/ even an unknown address or a crash answers in the API's JSON error shape.
+handler404 = "backend.exceptions.not_found"
+handler500 = "backend.exceptions.server_error"

@@ -17,8 +17,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from backend.accounts.login_guard import LoginGuard, locked_message
 from backend.accounts.models import Role, User
 from backend.organisation.models import Category, Department, Jurisdiction
+from backend.throttling import client_ip
 from interaction.errors import DomainError, ValidationFailed
 from interaction.intake import MOBILE_RE, Submission, normalise_phone
 from interaction.models import Case, Kind, ReturnReason, Satisfaction
@@ -45,11 +47,28 @@ def show_domain_error(form: forms.Form, exc: DomainError) -> None:
 
 
 class LoginForm(AuthenticationForm):
+    """Sign-in, refused for a while after too many failures (backend.accounts.login_guard)."""
+
     username = forms.CharField(
         label=_("Phone, e-mail or user name"),
         max_length=150,
         widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
+    locked_seconds = 0
+
+    def clean(self) -> dict[str, Any]:
+        address = client_ip(self.request) if self.request is not None else ""
+        guard = LoginGuard(self.cleaned_data.get("username") or "", address)
+        self.locked_seconds = guard.locked_for()
+        if self.locked_seconds:
+            raise forms.ValidationError(locked_message(self.locked_seconds), code="locked")
+        try:
+            data = super().clean()
+        except forms.ValidationError:
+            guard.failed()
+            raise
+        guard.succeeded()
+        return data
 
 
 class RegisterForm(forms.Form):

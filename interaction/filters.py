@@ -6,7 +6,10 @@ it never widens it.
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,30 @@ from .states import CLOCK_RUNNING_STATUSES, Status
 
 def _overdue_q() -> Q:
     return Q(status__in=CLOCK_RUNNING_STATUSES, reply_deadline__lt=timezone.now())
+
+
+class YesNoField(forms.NullBooleanField):
+    """true/false (1/0, yes/no); empty: no filter. Anything else is an error (400): Django's
+    own field reads it as "no filter", so a typo would silently list everything."""
+
+    widget = forms.TextInput
+
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        word = "" if value is None else str(value).strip().lower()
+        if word == "":
+            return None
+        if word in ("true", "1", "yes"):
+            return True
+        if word in ("false", "0", "no"):
+            return False
+        raise forms.ValidationError(_("Use true or false."), code="invalid")
+
+    def validate(self, value: Any) -> None:
+        return None
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    field_class = YesNoField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -43,11 +70,11 @@ class CaseFilter(django_filters.FilterSet):
         queryset=Jurisdiction.objects.filter(level=Jurisdiction.Level.DISTRICT),
         help_text=_("District id."),
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = YesNoFilter(
         method="filter_overdue",
         help_text=_("true: the reply deadline has passed while the department holds the case."),
     )
-    problem = django_filters.BooleanFilter(field_name="is_problem")
+    problem = YesNoFilter(field_name="is_problem")
     created_after = django_filters.DateFilter(
         field_name="created_at", lookup_expr="date__gte", help_text=_("On or after this date.")
     )
@@ -70,6 +97,13 @@ class CaseFilter(django_filters.FilterSet):
             return queryset
         return queryset.filter(Q(category=value) | Q(category__parent=value))
 
+    @extend_schema_field(
+        {
+            "type": "boolean",
+            "description": "true: the reply deadline has passed while the department holds the "
+            "case; false: it has not.",
+        }
+    )
     def filter_overdue(
         self, queryset: QuerySet[Case], name: str, value: bool | None
     ) -> QuerySet[Case]:

@@ -46,7 +46,11 @@ def visible_cases(user: User | None, qs: QuerySet[Case] | None = None) -> QueryS
 
 
 def holds_token(case: Case, token: str | None) -> bool:
-    return bool(token) and secrets.compare_digest(case.access_token, token or "")
+    # Compared as bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a
+    # 500, for any visitor who sends such a token).
+    return bool(token) and secrets.compare_digest(
+        case.access_token.encode(), (token or "").encode("utf-8", "surrogatepass")
+    )
 
 
 def can_view(user: User | None, case: Case, *, token: str | None = None) -> bool:

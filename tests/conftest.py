@@ -52,6 +52,8 @@ def world(db: None) -> World:
 @pytest.fixture(autouse=True)
 def _media(settings: object, tmp_path: object) -> None:
     settings.MEDIA_ROOT = str(tmp_path)  # type: ignore[attr-defined]
+    # Open-data files (load_demo_city exports some) never land in the repository's var/.
+    settings.WENZHENG_OPEN_DATA_DIR = str(tmp_path / "open-data")  # type: ignore[attr-defined,operator]
 
 
 @pytest.fixture(autouse=True)
@@ -61,6 +63,17 @@ def _no_model(settings: object, tmp_path_factory: pytest.TempPathFactory) -> Non
 
     settings.CLASSIFIER_MODEL_DIR = str(tmp_path_factory.mktemp("models"))  # type: ignore[attr-defined]
     classification.reset()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> object:
+    """Each test starts with an empty cache: API throttles and sign-in failure counters never
+    carry over from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -47,7 +47,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.middleware.ContentSecurityPolicyMiddleware",
 ]
+# Pages may not be framed by any site; what a page may load and where its forms may post.
+X_FRAME_OPTIONS = "DENY"
+WENZHENG_CONTENT_SECURITY_POLICY = env(
+    "WENZHENG_CONTENT_SECURITY_POLICY",
+    default="frame-ancestors 'none'; object-src 'none'; base-uri 'self'; form-action 'self'",
+)
 
 ROOT_URLCONF = "backend.urls"
 
@@ -140,9 +147,12 @@ EMAIL_BACKEND = env(
 DEFAULT_FROM_EMAIL = env("DJANGO_DEFAULT_FROM_EMAIL", default="wenzheng@localhost")
 
 REST_FRAMEWORK = {
+    # Token first: a request without credentials gets 401 with `WWW-Authenticate: Token`
+    # (with the session first DRF would answer 403). The session still works for the pages'
+    # own calls, with CSRF checked.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -150,13 +160,55 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "backend.exceptions.api_exception_handler",
+    # Rates (backend/throttling.py): per IP for visitors, per account for people and partner
+    # systems, stricter scopes for writes and sign-in. "N/s", "N/min", "N/hour" or "N/day".
+    "DEFAULT_THROTTLE_CLASSES": [
+        "backend.throttling.AnonThrottle",
+        "backend.throttling.UserThrottle",
+        "backend.throttling.WriteThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("WENZHENG_THROTTLE_ANON", default="120/min"),
+        "user": env("WENZHENG_THROTTLE_USER", default="600/min"),
+        "submit": env("WENZHENG_THROTTLE_SUBMIT", default="10/min"),
+        "vote": env("WENZHENG_THROTTLE_VOTE", default="30/min"),
+        "support": env("WENZHENG_THROTTLE_SUPPORT", default="30/min"),
+        "login": env("WENZHENG_THROTTLE_LOGIN", default="10/min"),
+        "similar_anon": env("WENZHENG_THROTTLE_SIMILAR_ANON", default="30/min"),
+        "similar_user": env("WENZHENG_THROTTLE_SIMILAR_USER", default="60/min"),
+    },
+    # Reverse proxies in front of the application that append to X-Forwarded-For (0: none, the
+    # socket's address is the client's). Production sets 1 (nginx).
+    "NUM_PROXIES": env.int("WENZHENG_NUM_PROXIES", default=0),
 }
+# Failed sign-ins (page and API): after this many for one account, or from one address, within
+# the window, sign-in is refused until the window has passed (backend/accounts/login_guard.py).
+WENZHENG_LOGIN_MAX_FAILURES = env.int("WENZHENG_LOGIN_MAX_FAILURES", default=5)
+WENZHENG_LOGIN_MAX_FAILURES_PER_IP = env.int("WENZHENG_LOGIN_MAX_FAILURES_PER_IP", default=30)
+WENZHENG_LOGIN_LOCKOUT_SECONDS = env.int("WENZHENG_LOGIN_LOCKOUT_SECONDS", default=900)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Wenzheng API",
-    "DESCRIPTION": "Mayor's mailbox and live dialogue of the Wenzheng platform.",
+    "DESCRIPTION": (
+        "Mayor's mailbox and live dialogue of the Wenzheng platform.\n\n"
+        "**Authentication.** Partner systems send `Authorization: Token <key>`; an administrator "
+        "issues the key (`manage.py issue_api_token <username>`), shown once. The site's pages "
+        "use the session cookie and send the CSRF token with every write. Reads of public data "
+        "need no account.\n\n"
+        '**Errors** always have one shape: `{"error": {"code", "message", "fields"}}`, '
+        "the message in the request's language (Simplified Chinese by default, "
+        "`Accept-Language: en` for English).\n\n"
+        "**Rates.** Visitors are throttled per IP address, accounts per account; submitting "
+        "messages, votes and sign-in have stricter rates. Over the rate: 429 with `Retry-After`."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "backend.schema.add_common_responses",
+    ],
+    # Choice sets named once, whatever other serializers call a field of the same name.
+    "ENUM_NAME_OVERRIDES": {"CaseKindEnum": "interaction.models.Kind"},
     # Swagger UI and Redoc are served from our own static files, never from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -194,3 +246,32 @@ WENZHENG_EVENTS_IN_BACKGROUND = env.bool("WENZHENG_EVENTS_IN_BACKGROUND", defaul
 WENZHENG_RANKING_MIN_CASES = env.int("WENZHENG_RANKING_MIN_CASES", default=5)
 WENZHENG_STANDARD_SATISFACTION = env.float("WENZHENG_STANDARD_SATISFACTION", default=0.85)
 WENZHENG_STANDARD_REPLY_RATE = env.float("WENZHENG_STANDARD_REPLY_RATE", default=0.92)
+# Hot issues (interaction/hotspots/hotness.py has the formula): hotness weights as "name=value,…"
+# (messages=1,citizens=2,support=1,repeats=1.5) and half-life in days; the grouping's resemblance
+# threshold and time window (classifier/grouping/engine.py); groups shown from this many cases.
+WENZHENG_HOT_WEIGHTS = env("WENZHENG_HOT_WEIGHTS", default="")
+WENZHENG_HOT_HALF_LIFE_DAYS = env.float("WENZHENG_HOT_HALF_LIFE_DAYS", default=14.0)
+WENZHENG_HOT_THRESHOLD = env.float("WENZHENG_HOT_THRESHOLD", default=0.35)
+WENZHENG_HOT_WINDOW_DAYS = env.float("WENZHENG_HOT_WINDOW_DAYS", default=365.0)
+WENZHENG_HOT_MIN_CASES = env.int("WENZHENG_HOT_MIN_CASES", default=2)
+# Insight roll-ups: a page that finds at most this many audit rows not yet rolled up processes
+# them before reading (0: never; `manage.py refresh_rollups --every 60` keeps them fresh anyway).
+WENZHENG_ROLLUP_REFRESH_ON_READ = env.int("WENZHENG_ROLLUP_REFRESH_ON_READ", default=2000)
+# Open data (政务公开): where `manage.py export_open_data` writes the daily files the open-data
+# page serves; the public address of the site written into them (empty: paths only); how many
+# seconds the public statistics of a period are cached.
+WENZHENG_OPEN_DATA_DIR = env("WENZHENG_OPEN_DATA_DIR", default=str(BASE_DIR / "var" / "open-data"))
+WENZHENG_PUBLIC_BASE_URL = env("WENZHENG_PUBLIC_BASE_URL", default="")
+WENZHENG_PUBLIC_STATS_CACHE_SECONDS = env.int("WENZHENG_PUBLIC_STATS_CACHE_SECONDS", default=300)
+# Seconds the rendered pages and counts of the public list stay cached (0: never). Any change to
+# the published cases or the masking rules empties that cache at once (privacy/listing.py).
+WENZHENG_PUBLIC_LIST_CACHE_SECONDS = env.int("WENZHENG_PUBLIC_LIST_CACHE_SECONDS", default=300)
+# PostgreSQL time allowed to the queries of one page of the public list (0: no limit); a search
+# too broad for it gets a page saying so instead of holding a worker.
+WENZHENG_PUBLIC_LIST_TIMEOUT_MS = env.int("WENZHENG_PUBLIC_LIST_TIMEOUT_MS", default=2000)
+# Reply quality (classifier/reply_quality.py has the formula): weights of the sub-scores and the
+# thresholds under which a reply is flagged weak, as "name=value,…"; names not given keep the
+# defaults (weights relevance=0.35,completeness=0.35,interpretability=0.15,timeliness=0.15;
+# weak overall=0.4,relevance=0.2,completeness=0.25).
+WENZHENG_REPLY_QUALITY_WEIGHTS = env("WENZHENG_REPLY_QUALITY_WEIGHTS", default="")
+WENZHENG_REPLY_QUALITY_WEAK = env("WENZHENG_REPLY_QUALITY_WEAK", default="")

@@ -13,6 +13,9 @@ CLASSIFIER_MODEL_DIR = env("WENZHENG_MODEL_DIR", default=str(BASE_DIR / "var" / 
 LANGUAGE_CODE = "zh-hans"
 WENZHENG_REFDATA_TTL = 0
 WENZHENG_EVENTS_IN_BACKGROUND = False
+WENZHENG_OPEN_DATA_DIR = str(BASE_DIR / "var" / "test-open-data")
+WENZHENG_PUBLIC_STATS_CACHE_SECONDS = 0
+WENZHENG_PUBLIC_LIST_CACHE_SECONDS = 0
 
 if REDIS_URL:
     # A prefix per run: runs sharing one Redis never see each other's groups.

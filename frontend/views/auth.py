@@ -25,6 +25,14 @@ class LoginView(DjangoLoginView):
         """Without `next`, each role starts from its own page."""
         return resolve_url(selectors.home_for(current_user(self.request)))
 
+    def form_invalid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
+        """Refused for too many failures: the page says so, with 429 and `Retry-After`."""
+        response = super().form_invalid(form)
+        if form.locked_seconds:
+            response.status_code = 429
+            response["Retry-After"] = str(form.locked_seconds)
+        return response
+
 
 logout = LogoutView.as_view()
 

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext_lazy as _
 
 from backend.accounts.models import Role
@@ -24,10 +25,14 @@ from interaction import deadlines, permissions, selectors, similarity
 from interaction.errors import DomainError, NotAllowed
 from interaction.models import Case
 from interaction.privacy.selectors import MaskedText, masked_case_text
+from interaction.replyquality.selectors import quality_of
 from interaction.states import CLOCK_RUNNING_STATUSES, TRANSITIONS, Action, Status
 
 from .. import forms as page_forms
 from .common import case_or_404, case_url, current_user, deadline_badge, safe_next, token_of
+
+# Served attachments: no scripts, plugins, forms or frames, whatever the browser thinks they are.
+ATTACHMENT_CSP = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
 
 # The steps of the indicator, and the step each status stands on.
 STEPS = [
@@ -187,6 +192,8 @@ def render_case(
         else:
             page_forms_[name] = None
     calendar = WorkCalendar.load()
+    published = selectors.published_reply(case)
+    current = selectors.current_reply(case) if staff else None
     context = {
         "case": case,
         "token": token if owner and token else "",
@@ -205,8 +212,11 @@ def render_case(
         "explanation": deadlines.explain(case, calendar=calendar),
         "badge": deadline_badge(case),
         "timeline": selectors.timeline(case, public_only=not staff),
-        "published_reply": selectors.published_reply(case),
-        "current_reply": selectors.current_reply(case) if staff else None,
+        "published_reply": published,
+        "current_reply": current,
+        # Reply quality: staff only, never the citizen or the public.
+        "published_quality": quality_of(published) if staff else None,
+        "current_quality": quality_of(current) if staff else None,
         "replies": list(case.replies.all()) if staff else [],
         "pending_return": selectors.pending_return(case) if staff else None,
         "pending_extension": selectors.pending_extension(case) if staff else None,
@@ -263,8 +273,19 @@ def attachment(request: HttpRequest, tracking_no: str, attachment_id: int) -> Fi
     item = case.attachments.filter(pk=attachment_id).first()
     if item is None:
         raise Http404
-    return FileResponse(
+    # Never run or rendered as a page: its checked type only (nosniff); images open in the
+    # browser, anything else (PDF) is downloaded; a sandbox without scripts or plugins in case a
+    # browser renders it anyway; never cached, never embedded by another site.
+    image = item.content_type.startswith("image/")
+    response = FileResponse(
         item.file.open("rb"),
         content_type=item.content_type,
+        as_attachment=not image,
         filename=f"{case.tracking_no}-{item.pk}{item.extension}",
     )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = ATTACHMENT_CSP
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    response["Referrer-Policy"] = "no-referrer"
+    add_never_cache_headers(response)
+    return response

@@ -98,11 +98,19 @@ def deadline_badge(case: Case, now: dt.datetime | None = None) -> dict[str, Any]
 
 
 def reply_rows(cases: Any) -> list[dict[str, Any]]:
-    """Rows of the pages that pass or send back replies (head approvals, platform reviews)."""
+    """Rows of the pages that pass or send back replies (head approvals, platform reviews),
+    each with the reply's quality (staff pages only)."""
+    from interaction.replyquality.selectors import quality_of
+
     from ..forms import NoteForm
 
     return [
-        {"case": case, "reply": reply, "form": NoteForm(auto_id=f"id_{case.pk}_%s")}
+        {
+            "case": case,
+            "reply": reply,
+            "quality": quality_of(reply),
+            "form": NoteForm(auto_id=f"id_{case.pk}_%s"),
+        }
         for case, reply in selectors.with_current_replies(cases)
     ]
 

@@ -20,9 +20,16 @@ from rest_framework.views import APIView
 
 from .. import selectors
 from ..models import Case, ExtensionRequest, ReturnReason
+from ..permissions import ensure_can
 from ..services import dispatch, evaluation, handling, review, supervision
+from ..states import Action
 from .common import errors, request_token, request_user, signed_in, visible_case
-from .serializers import ActionResultOutput, ExtensionOutput, SatisfactionField
+from .serializers import (
+    ActionResultOutput,
+    ExtensionOutput,
+    RequiredBooleanField,
+    SatisfactionField,
+)
 
 # --- inputs -------------------------------------------------------------------------------------
 # Free text is passed on as given (blank allowed): the services say what is missing, in words
@@ -97,7 +104,7 @@ class EvaluateInput(TokenMixin):
     result = SatisfactionField(
         help_text=_("'unsatisfied' sends the case back to the department (redo)."),
     )
-    solved = serializers.BooleanField()
+    solved = RequiredBooleanField()
     comment = _text(required=False)
 
 
@@ -115,7 +122,7 @@ class ExtensionRequestInput(serializers.Serializer):
 
 
 class ExtensionDecideInput(serializers.Serializer):
-    grant = serializers.BooleanField()
+    grant = RequiredBooleanField()
     days = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text=_("Days granted (default: all).")
     )
@@ -372,6 +379,9 @@ class MergeApi(CaseActionApi):
         return super().post(request, tracking_no)
 
     def perform(self, request: Request, case: Case, data: dict[str, Any]) -> Case:
+        # Who may merge at all is settled before the earlier case is looked up: someone who may
+        # not merge gets 403, not a validation error about a case they cannot see anyway.
+        ensure_can(signed_in(request), Action.MERGE, case)
         target = (
             selectors.case_list(user=request_user(request))
             .filter(tracking_no=data["into"].strip())

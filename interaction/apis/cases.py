@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import asdict
 from typing import Any
 
@@ -37,8 +38,17 @@ from .common import (
 )
 from .serializers import CaseDetailOutput, CaseListItemOutput, SubmitOutput
 
+_submit_fields = threading.local()
+
 
 class SubmitInput(serializers.Serializer):
+    """What a citizen submits. Type checks only: `interaction.intake.check_submission` judges
+    the content (lengths, phone, place, files) with the user's messages.
+
+    DRF deep-copies the declared fields for every serializer instance, which cost more than
+    the validation itself on the hot path of intake; this serializer only validates, so each
+    thread keeps one copy of its fields and binds it to the instance in hand."""
+
     kind = serializers.ChoiceField(choices=Kind.choices)
     subject = serializers.CharField(allow_blank=True, trim_whitespace=False)
     body = serializers.CharField(allow_blank=True, trim_whitespace=False)
@@ -57,6 +67,14 @@ class SubmitInput(serializers.Serializer):
         help_text=_("Images (JPEG, PNG, GIF, WebP) or PDF, checked by content. Multipart only."),
     )
 
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = getattr(_submit_fields, "fields", None)
+        if fields is None:
+            fields = _submit_fields.fields = super().get_fields()
+        for field in fields.values():
+            field.source = None  # as declared: DRF binds each field to the new instance
+        return fields
+
 
 def _private_link(request: Request, case: Case) -> str:
     try:
@@ -73,6 +91,7 @@ class CaseListSubmitApi(GenericAPIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = CaseFilter
     pagination_class = Pagination
+    write_throttle_scope = "submit"  # POST only (backend.throttling.WriteThrottle)
     serializer_class = CaseListItemOutput
 
     def get_queryset(self) -> Any:

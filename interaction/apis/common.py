@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.exceptions import NotAuthenticated, NotFound
@@ -64,6 +65,26 @@ def ensure_role(request: Request, *roles: str) -> User:
     return user
 
 
+TRUE_WORDS = ("1", "true", "yes")
+FALSE_WORDS = ("0", "false", "no")
+
+
+def query_flag(request: Request, name: str, *, blank: bool | None = None) -> bool | None:
+    """A yes/no query parameter: None when absent, `blank` when sent empty (`?pending`), and a
+    400 for anything that is not true/false, 1/0 or yes/no (never silently read as "no")."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    word = value.strip().lower()
+    if word == "":
+        return blank
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise serializers.ValidationError({name: [_("Use true or false.")]})
+
+
 @dataclass
 class Viewer:
     """Who is looking at a list: the per-row visibility rules of `permissions`, without a query
@@ -109,8 +130,38 @@ def with_viewer_prefetch(qs: QuerySet[Case], viewer: Viewer) -> QuerySet[Case]:
 
 
 class Pagination(PageNumberPagination):
+    """Pages of a list. A `page_size` that is not a whole number from 1 to 100 is refused with
+    400 (DRF would silently use the default): the client learns its request was wrong."""
+
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request: Any) -> int:
+        values = request.query_params.getlist(self.page_size_query_param)
+        if not values:
+            return self.page_size or self.max_page_size
+        size = int(values[0]) if len(values) == 1 and values[0].isdigit() else 0
+        if not 1 <= size <= self.max_page_size:
+            raise serializers.ValidationError(
+                {
+                    self.page_size_query_param: [
+                        _("Choose a page size from 1 to %(max)d.") % {"max": self.max_page_size}
+                    ]
+                }
+            )
+        return size
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        bounds = {
+            "page": {"minimum": 1},
+            "page_size": {"minimum": 1, "maximum": self.max_page_size},
+        }
+        for parameter in parameters:
+            parameter["schema"].update(bounds.get(parameter["name"], {}))
+            if parameter["name"] == self.page_query_param:
+                parameter["allowEmptyValue"] = True  # `?page=` is the first page
+        return parameters
 
 
 # --- the one error shape, for the schema --------------------------------------------------------

@@ -13,10 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from backend.schema import ALLOW_EMPTY
+
 from .. import selectors
 from ..models import Notification
 from ..services.notifications import notifications_mark_read
-from .common import Pagination, errors, request_user
+from .common import Pagination, errors, query_flag, request_user
 from .serializers import NotificationOutput
 
 
@@ -31,13 +33,17 @@ class NotificationListApi(GenericAPIView):
         if user is None:
             return Notification.objects.none()
         rows = selectors.notifications_for(user=user)
-        if self.request.query_params.get("unread", "").lower() in ("1", "true", "yes"):
+        if query_flag(self.request, "unread", blank=False):
             rows = rows.filter(read_at__isnull=True)
         return rows
 
     @extend_schema(
         summary="My notifications, newest first",
-        parameters=[OpenApiParameter("unread", OpenApiTypes.BOOL, description="Only unread.")],
+        parameters=[
+            OpenApiParameter(
+                "unread", OpenApiTypes.BOOL, description="Only unread.", extensions=ALLOW_EMPTY
+            )
+        ],
         responses={200: NotificationOutput(many=True), **errors(403)},
         tags=["notifications"],
     )

@@ -13,12 +13,22 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from backend.accounts.models import Role
+from backend.schema import ALLOW_EMPTY
 
 from .. import selectors
 from ..filters import CaseFilter
 from ..models import Case
-from .common import Pagination, Viewer, ensure_role, errors, request_user, with_viewer_prefetch
-from .serializers import BoardOutput, CaseListItemOutput, ExtensionOutput
+from ..replyquality.selectors import current_replies_for
+from .common import (
+    Pagination,
+    Viewer,
+    ensure_role,
+    errors,
+    query_flag,
+    request_user,
+    with_viewer_prefetch,
+)
+from .serializers import BoardOutput, CaseListItemOutput, ExtensionOutput, ReviewItemOutput
 
 BOARD_ROWS = 50
 
@@ -30,6 +40,7 @@ class QueueApi(GenericAPIView):
     filterset_class = CaseFilter
     pagination_class = Pagination
     serializer_class = CaseListItemOutput
+    output_class: ClassVar[type[CaseListItemOutput]] = CaseListItemOutput
     roles: ClassVar[tuple[str, ...]] = ()
 
     def selector(self, user: Any) -> Any:
@@ -46,16 +57,29 @@ class QueueApi(GenericAPIView):
         viewer = Viewer.of(user)
         qs = with_viewer_prefetch(self.filter_queryset(self.get_queryset()), viewer)
         page = self.paginate_queryset(qs)
-        data = CaseListItemOutput(
-            page, many=True, context={"viewer": viewer, "now": timezone.now()}
-        ).data
+        context = {"viewer": viewer, "now": timezone.now(), **self.extra_context(page)}
+        data = self.output_class(page, many=True, context=context).data
         return self.get_paginated_response(data)
 
+    def extra_context(self, page: Any) -> dict[str, Any]:
+        """More serializer context for the rows of this page."""
+        return {}
 
-def queue_schema(summary: str) -> Any:
+
+class ReplyQueueApi(QueueApi):
+    """A queue of replies to judge: each row also has its current reply and its quality."""
+
+    serializer_class = ReviewItemOutput
+    output_class = ReviewItemOutput
+
+    def extra_context(self, page: Any) -> dict[str, Any]:
+        return {"current_replies": current_replies_for(page or [])}
+
+
+def queue_schema(summary: str, output: Any = CaseListItemOutput) -> Any:
     return extend_schema(
         summary=summary,
-        responses={200: CaseListItemOutput(many=True), **errors(400, 403)},
+        responses={200: output(many=True), **errors(400, 403)},
         tags=["work lists"],
     )
 
@@ -82,24 +106,30 @@ class InboxApi(QueueApi):
         return super().get(request)
 
 
-class ApprovalsApi(QueueApi):
+class ApprovalsApi(ReplyQueueApi):
     roles = (Role.HEAD,)
 
     def selector(self, user: Any) -> Any:
         return selectors.approvals_pending(user=user)
 
-    @queue_schema("Drafted replies waiting for my approval (department head)")
+    @queue_schema(
+        "Drafted replies waiting for my approval, with their quality (department head)",
+        ReviewItemOutput,
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
 
-class ReviewsApi(QueueApi):
+class ReviewsApi(ReplyQueueApi):
     roles = (Role.DISPATCHER, Role.ADMIN)
 
     def selector(self, user: Any) -> Any:
         return selectors.reviews_pending(user=user)
 
-    @queue_schema("Approved replies waiting for the platform's review (dispatcher)")
+    @queue_schema(
+        "Approved replies waiting for the platform's review, with their quality (dispatcher)",
+        ReviewItemOutput,
+    )
     def get(self, request: Request) -> Response:
         return super().get(request)
 
@@ -145,8 +175,7 @@ class ExtensionListApi(GenericAPIView):
         user = request_user(self.request)
         if user is None:
             return selectors.pending_extensions().none()
-        pending = self.request.query_params.get("pending")
-        flag = None if pending is None else pending.lower() not in ("false", "0", "no")
+        flag = query_flag(self.request, "pending", blank=True)
         return selectors.extension_requests(user=user, pending=flag)
 
     @extend_schema(
@@ -155,7 +184,7 @@ class ExtensionListApi(GenericAPIView):
             "All for supervision, my departments' for liaisons and heads. `?pending` (or "
             "`?pending=true`) lists undecided ones, `?pending=false` decided ones."
         ),
-        parameters=[OpenApiParameter("pending", OpenApiTypes.BOOL, allow_blank=True)],
+        parameters=[OpenApiParameter("pending", OpenApiTypes.BOOL, extensions=ALLOW_EMPTY)],
         responses={200: ExtensionOutput(many=True), **errors(403)},
         tags=["supervision"],
     )

@@ -28,7 +28,20 @@ from ..models import (
     Satisfaction,
 )
 from ..privacy.selectors import ListMasker, masked_case_text
+from ..replyquality.serializers import (
+    QueueReplyOutput,
+    ReplyQualityOutput,
+    reply_quality_output,
+)
 from ..states import CLOCK_RUNNING_STATUSES
+
+
+class RequiredBooleanField(serializers.BooleanField):
+    """A yes/no the client must send. DRF reads a boolean missing from form data as False (an
+    unticked checkbox), so a form-encoded request without it would silently mean "no"; here it
+    is "this field is required", as in JSON."""
+
+    default_empty_html = serializers.empty
 
 
 class SatisfactionField(serializers.ChoiceField):
@@ -175,6 +188,21 @@ class CaseListItemOutput(serializers.ModelSerializer):
         return data
 
 
+class ReviewItemOutput(CaseListItemOutput):
+    """A row of a queue of replies to judge (approvals, reviews): the case and its current reply
+    with the reply's quality (staff queues only). Context `current_replies`: reply by case id."""
+
+    reply = serializers.SerializerMethodField()
+
+    class Meta(CaseListItemOutput.Meta):
+        fields = [*CaseListItemOutput.Meta.fields, "reply"]
+
+    @extend_schema_field(QueueReplyOutput(allow_null=True))
+    def get_reply(self, case: Case) -> dict[str, Any] | None:
+        reply = self.context.get("current_replies", {}).get(case.pk)
+        return None if reply is None else dict(QueueReplyOutput(reply).data)
+
+
 class AttachmentOutput(serializers.ModelSerializer):
     class Meta:
         model = Attachment
@@ -182,8 +210,11 @@ class AttachmentOutput(serializers.ModelSerializer):
 
 
 class ReplyOutput(serializers.ModelSerializer):
+    """A reply. `quality` only for staff (context `full`); null for everyone else."""
+
     state_label = serializers.CharField(source="get_state_display")
     department = DepartmentRefOutput()
+    quality = serializers.SerializerMethodField()
 
     class Meta:
         model = Reply
@@ -197,7 +228,14 @@ class ReplyOutput(serializers.ModelSerializer):
             "note",
             "created_at",
             "published_at",
+            "quality",
         ]
+
+    @extend_schema_field(ReplyQualityOutput(allow_null=True))
+    def get_quality(self, reply: Reply) -> dict[str, Any] | None:
+        if not self.context.get("full"):
+            return None
+        return reply_quality_output(reply)
 
 
 class EventOutput(serializers.ModelSerializer):
@@ -377,7 +415,7 @@ class CaseDetailOutput(serializers.ModelSerializer):
 
     @extend_schema_field(ReplyOutput(many=True))
     def get_replies(self, case: Case) -> list[Any]:
-        return list(ReplyOutput(self.context["replies"], many=True).data)
+        return list(ReplyOutput(self.context["replies"], many=True, context=self.context).data)
 
     @extend_schema_field(EventOutput(many=True))
     def get_timeline(self, case: Case) -> list[Any]:

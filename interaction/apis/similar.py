@@ -10,8 +10,9 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
+
+from backend.throttling import AnonThrottle, UserThrottle
 
 from .. import similarity
 from ..models import Case
@@ -23,16 +24,14 @@ MIN_QUERY_CHARS = 4
 REPLY_EXCERPT_CHARS = 120
 
 
-class _SimilarAnonThrottle(AnonRateThrottle):
-    # The project sets no DRF throttle rates: the rate lives here, with its only user. The
-    # write page asks at most once per pause in typing.
+class _SimilarAnonThrottle(AnonThrottle):
+    # The write page asks at most once per pause in typing: a rate of its own (settings,
+    # WENZHENG_THROTTLE_SIMILAR_*) instead of the general ones.
     scope = "similar_anon"
-    rate = "30/min"
 
 
-class _SimilarUserThrottle(UserRateThrottle):
+class _SimilarUserThrottle(UserThrottle):
     scope = "similar_user"
-    rate = "60/min"
 
 
 class SimilarQueryInput(serializers.Serializer):

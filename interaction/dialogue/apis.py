@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -79,6 +79,12 @@ class TopicProposalInput(serializers.Serializer):
     title = _text()
 
 
+class EventsQueryInput(serializers.Serializer):
+    after = serializers.IntegerField(
+        min_value=0, default=0, help_text="Last sequence number seen (0: from the start)."
+    )
+
+
 # --- helpers -------------------------------------------------------------------------------------
 
 
@@ -109,16 +115,15 @@ class DialogueEventsApi(APIView):
 
     @extend_schema(
         summary="Events of a dialogue after a sequence number",
-        parameters=[OpenApiParameter("after", int, description="Last sequence number seen.")],
-        responses={200: DialogueEventsOutput, **errors(404)},
+        parameters=[EventsQueryInput],
+        responses={200: DialogueEventsOutput, **errors(400, 404)},
         tags=["dialogues"],
     )
     def get(self, request: Request, dialogue_id: int) -> Response:
         dialogue = _watchable(request, dialogue_id)
-        try:
-            after = max(0, int(request.query_params.get("after", "0")))
-        except ValueError:
-            after = 0
+        query = EventsQueryInput(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        after = query.validated_data["after"]
         seat = selectors.seat_of(request_user(request), dialogue)
         events = selectors.events_since(dialogue_id=dialogue.pk, after=after, seat=seat)
         return Response(DialogueEventsOutput({"events": events}).data)
@@ -144,15 +149,11 @@ class _ActionApi(APIView):
         raise NotImplementedError
 
 
-def _schema(summary: str, request: Any = None) -> Any:
+def _schema(summary: str, request: Any = None, ok: int = 200) -> Any:
     return extend_schema(
         summary=summary,
         request=request,
-        responses={
-            200: DialogueResultOutput,
-            201: DialogueResultOutput,
-            **errors(400, 401, 403, 404, 409, 429),
-        },
+        responses={ok: DialogueResultOutput, **errors(400, 401, 403, 404, 409, 429)},
         tags=["dialogues"],
     )
 
@@ -188,8 +189,9 @@ PublishTranscriptApi = _transition_api(
 class AskApi(_ActionApi):
     input_serializer = DialogueTextInput
     ok = status.HTTP_201_CREATED
+    write_throttle_scope = "submit"
 
-    @_schema("Ask a question (signed-in citizen)", DialogueTextInput)
+    @_schema("Ask a question (signed-in citizen)", DialogueTextInput, ok=201)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
@@ -202,7 +204,7 @@ class NoticeApi(_ActionApi):
     input_serializer = DialogueTextInput
     ok = status.HTTP_201_CREATED
 
-    @_schema("Post a notice (moderator)", DialogueTextInput)
+    @_schema("Post a notice (moderator)", DialogueTextInput, ok=201)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
@@ -278,7 +280,7 @@ class AnswerApi(_ActionApi):
     input_serializer = DialogueTextInput
     ok = status.HTTP_201_CREATED
 
-    @_schema("Answer an approved question (official)", DialogueTextInput)
+    @_schema("Answer an approved question (official)", DialogueTextInput, ok=201)
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
 
@@ -288,6 +290,8 @@ class AnswerApi(_ActionApi):
 
 
 class VoteApi(_ActionApi):
+    write_throttle_scope = "vote"
+
     @_schema("Vote for an approved question (citizen)")
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)
@@ -299,8 +303,9 @@ class VoteApi(_ActionApi):
 
 class TopicProposeApi(APIView):
     permission_classes = [IsAuthenticated]
+    write_throttle_scope = "submit"
 
-    @_schema("Propose a topic for a future dialogue (citizen)", TopicProposalInput)
+    @_schema("Propose a topic for a future dialogue (citizen)", TopicProposalInput, ok=201)
     def post(self, request: Request) -> Response:
         parsed = TopicProposalInput(data=request.data)
         parsed.is_valid(raise_exception=True)
@@ -311,6 +316,8 @@ class TopicProposeApi(APIView):
 
 
 class TopicVoteApi(_ActionApi):
+    write_throttle_scope = "vote"
+
     @_schema("Vote for a proposed topic (citizen)")
     def post(self, request: Request, pk: int) -> Response:
         return super().post(request, pk)

@@ -67,7 +67,7 @@ def test_each_role_has_its_work_list_and_nobody_else_reads_it(world: World):
         response = client_for(user).get(path)
         assert response.status_code == 403, path
         assert response.json()["error"]["code"] == "not_allowed"
-    assert client_for().get("/api/queues/dispatch/").status_code == 403
+    assert client_for().get("/api/queues/dispatch/").status_code == 401
 
 
 def test_work_lists_take_the_case_filters(world: World, settings):
@@ -148,7 +148,7 @@ def test_notifications_list_and_mark_read(world: World):
         client_for(world.citizen).get("/api/notifications/", {"unread": "true"}).json()["results"]
         == []
     )
-    assert client_for().get("/api/notifications/").status_code == 403
+    assert client_for().get("/api/notifications/").status_code == 401
 
 
 # --- schema and docs -----------------------------------------------------------------------------
