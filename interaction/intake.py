@@ -11,10 +11,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 from PIL import Image
 
-from backend.organisation.models import Jurisdiction
+from backend.organisation.models import Category, Jurisdiction
 
 from .errors import ValidationFailed
 from .models import Kind, Urgency
+from .routing import catalogue
 
 SUBJECT_MAX = 100
 BODY_MAX = 5000
@@ -39,6 +40,9 @@ class Submission:
     keep_identity_secret: bool = False
     urgency: str = Urgency.NORMAL
     files: list[UploadedFile] = field(default_factory=list)
+    # The category the writer chose (an Open311 client's service_code): routing dispatches by
+    # the catalogue for it instead of by the classifier. None: the classifier decides.
+    category_id: int | None = None
 
 
 class Errors(dict[str, list[object]]):
@@ -84,6 +88,11 @@ def check_submission(sub: Submission) -> list[CheckedFile]:
     if len(sub.contact_name) > 60:
         err("contact_name", _("The name is too long: at most 60 characters."))
     _check_place(sub, errors)
+    if (
+        sub.category_id is not None
+        and not Category.objects.filter(pk=sub.category_id, is_active=True).exists()
+    ):
+        err("category", _("Choose a category."))
     checked = _check_files(sub.files, errors)
     if errors:
         raise ValidationFailed(errors)
@@ -91,19 +100,22 @@ def check_submission(sub: Submission) -> list[CheckedFile]:
 
 
 def _check_place(sub: Submission, errors: Errors) -> None:
+    """The district and street chosen exist and fit together (from the cached catalogue)."""
     report = errors.add
+    places = catalogue().jurisdictions
     district = None
     if sub.district_id:
-        district = Jurisdiction.objects.filter(
-            pk=sub.district_id, level=Jurisdiction.Level.DISTRICT
-        ).first()
-        if district is None:
+        district = places.get(sub.district_id)
+        if district is None or district.level != Jurisdiction.Level.DISTRICT:
+            district = None
             report("district", _("Choose a district from the list."))
     if sub.street_id:
-        street = Jurisdiction.objects.filter(
-            pk=sub.street_id, level=Jurisdiction.Level.STREET
-        ).first()
-        if street is None or (district is not None and street.parent_id != district.pk):
+        street = places.get(sub.street_id)
+        if (
+            street is None
+            or street.level != Jurisdiction.Level.STREET
+            or (district is not None and street.parent_id != district.pk)
+        ):
             report("street", _("The street is not in the chosen district."))
         elif district is None and street.parent_id:
             sub.district_id = street.parent_id

@@ -17,7 +17,12 @@ from .models import Case
 
 @dataclass
 class RoutingDecision:
+    """What routing decided for a new message. `category` is the classifier's (kept as the
+    case's prediction); `chosen` is the category the writer chose themselves (an Open311 client's
+    service_code), which routes the case by the catalogue instead of the classifier."""
+
     category: Category | None = None
+    chosen: Category | None = None
     confidence: float = 0.0
     department: Department | None = None
     jurisdiction: Jurisdiction | None = None
@@ -25,6 +30,11 @@ class RoutingDecision:
     suggestions: list[dict[str, object]] = field(default_factory=list)
     auto: bool = False
     note: str = ""
+
+    @property
+    def route_category(self) -> Category | None:
+        """The category the case is dispatched under: the writer's choice, else the classifier's."""
+        return self.chosen or self.category
 
 
 @dataclass

@@ -44,7 +44,8 @@ def record_event(
 
 
 def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
-    """Several audit rows for `case` in one INSERT (keys as the arguments of record_event)."""
+    """Several audit rows for `case` in one INSERT (keys as the arguments of record_event; a
+    row's `department` defaults to the case's lead department)."""
     events = [
         CaseEvent(
             case=case,
@@ -53,7 +54,7 @@ def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
             to_status=row.get("to_status", ""),
             actor=row.get("actor"),
             actor_role=actor_role(row.get("actor"), row.get("as_role")),
-            department=case.lead_department,
+            department=row.get("department", case.lead_department),
             reason=row.get("reason", ""),
             data=row.get("data") or {},
             is_public=row.get("is_public", True),
@@ -61,6 +62,46 @@ def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
         for row in rows
     ]
     return CaseEvent.objects.bulk_create(events)
+
+
+def transition(
+    case: Case,
+    *,
+    action: Action,
+    actor: User | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    is_public: bool = True,
+    as_role: str | None = None,
+) -> dict[str, Any]:
+    """Check the transition table and set the new status on `case`, without saving it.
+
+    Returns the audit row (for `record_events`), which the caller writes in the same transaction
+    as the case. `apply_transition` is this plus the save; intake uses it alone for a new case
+    that is dispatched automatically, so the case is written in one INSERT.
+    `as_role` names the role of an actor without an account: a citizen acting through the
+    private link of their case (checked by `permissions.ensure_can` before).
+    Raises InvalidTransition if the case is not in a source state, NotAllowed if the actor's
+    role may never take this action.
+    """
+    rule = TRANSITIONS[action]
+    role = actor_role(actor, as_role)
+    if role not in rule.roles:
+        raise NotAllowed()
+    if case.status not in rule.sources:
+        raise InvalidTransition()
+    from_status = case.status
+    case.status = rule.target
+    return {
+        "action": action.value,
+        "actor": actor,
+        "reason": reason,
+        "data": data,
+        "is_public": is_public,
+        "from_status": from_status,
+        "to_status": rule.target,
+        "as_role": as_role,
+    }
 
 
 def apply_transition(
@@ -78,29 +119,17 @@ def apply_transition(
 
     The caller holds the case row locked (`select_for_update`) inside a transaction and has
     already set any other fields it changes; they are listed in `update_fields`.
-    `as_role` names the role of an actor without an account: a citizen acting through the
-    private link of their case (checked by `permissions.ensure_can` before).
-    Raises InvalidTransition if the case is not in a source state, NotAllowed if the actor's
-    role may never take this action.
+    Raises as `transition` does (nothing is saved then).
     """
-    transition = TRANSITIONS[action]
-    role = actor_role(actor, as_role)
-    if role not in transition.roles:
-        raise NotAllowed()
-    if case.status not in transition.sources:
-        raise InvalidTransition()
-    from_status = case.status
-    case.status = transition.target
-    fields = {"status", "updated_at", *(update_fields or [])}
-    case.save(update_fields=sorted(fields))
-    return record_event(
+    row = transition(
         case,
-        action=action.value,
+        action=action,
         actor=actor,
         reason=reason,
         data=data,
         is_public=is_public,
-        from_status=from_status,
-        to_status=transition.target,
         as_role=as_role,
     )
+    fields = {"status", "updated_at", *(update_fields or [])}
+    case.save(update_fields=sorted(fields))
+    return record_events(case, [row])[0]

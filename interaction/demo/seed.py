@@ -36,7 +36,9 @@ from interaction.models import (
     ExtensionRequest,
     Kind,
     Notification,
+    Reply,
 )
+from interaction.replyquality.services import replies_rescore
 from interaction.routing import department_for, place_of
 from interaction.services import supervision
 from interaction.services.notifications import render
@@ -60,6 +62,8 @@ SIMULATED_MODEL_VERSION = "demo-seed"
 # and 北城区 (no district department: → 青川市城市管理局, `liaison`).
 FEATURED_SHARE = 0.22
 FEATURED_DISTRICTS = ("qingshan", "beicheng")
+# Share of messages about the recurring problems of `message_templates.json` ("recurring").
+RECURRING_SHARE = 0.12
 FEATURED_CATEGORIES = [
     "road-repair",
     "street-lighting",
@@ -146,6 +150,7 @@ class Run:
 class Seeder:
     def __init__(self, *, seed: int = CASE_SEED, now: dt.datetime | None = None) -> None:
         self.rng = random.Random(seed)
+        self.recurring_rng = random.Random(seed + 1)
         self.now = now or timezone.now()
         self.composer = Composer()
         self.cast = Cast.load()
@@ -170,8 +175,14 @@ class Seeder:
         if draw < FEATURED_SHARE:
             district = FEATURED_DISTRICTS[0] if draw < FEATURED_SHARE / 2 else FEATURED_DISTRICTS[1]
             street = rng.choice([s for s in self.composer.streets if s.district_code == district])
-            return self.composer.compose(rng, rng.choice(FEATURED_CATEGORIES), street)
-        return self.composer.compose(rng, self.composer.pick_category(rng))
+            message = self.composer.compose(rng, rng.choice(FEATURED_CATEGORIES), street)
+        else:
+            message = self.composer.compose(rng, self.composer.pick_category(rng))
+        # A share of the messages is about the recurring problems (the demo's hot issues), drawn
+        # from a random stream of their own, so the draws of the rest of the demo stay the same.
+        if self.recurring_rng.random() < RECURRING_SHARE:
+            return self.composer.compose_recurring(self.recurring_rng)
+        return message
 
     def _plan_one(self, scenario: Scenario, *, first: bool) -> Run:
         rng = self.rng
@@ -220,16 +231,19 @@ class Seeder:
         self.runs = self.plan()
         done: list[Run] = []
         for run in self.runs:
-            for index, step in enumerate(run.scenario.steps):
-                if step == "submit_dup":
-                    self._choose_target(run, done)
+            steps = run.scenario.steps
+            if steps[0] == "submit_dup" and not self._choose_target(run, done):
+                # Planned before any message it could repeat: it stays an ordinary new message.
+                steps = ("submit",)
+            for index, step in enumerate(steps):
                 run.step = index
                 self.timeline.step(run.times[index])
                 STEP_HANDLERS[step](self, run)
             done.append(run)
         return self.runs
 
-    def _choose_target(self, run: Run, done: list[Run]) -> None:
+    def _choose_target(self, run: Run, done: list[Run]) -> bool:
+        """Make `run` a repeat of a recent earlier message; False if there is none yet."""
         eligible = [
             r
             for r in done[-60:]
@@ -237,6 +251,8 @@ class Seeder:
             and r.message.category
             and r.case.status not in (Status.INVALID, Status.MERGED)
         ]
+        if not eligible:
+            return False
         target = self.rng.choice(eligible)
         run.target = target.case
         prefix = self.composer.workflow_text(self.rng, "duplicate_prefixes")
@@ -250,6 +266,7 @@ class Seeder:
             street=m.street,
             address=m.address,
         )
+        return True
 
     def token(self, run: Run) -> str | None:
         assert run.case is not None
@@ -269,7 +286,13 @@ class Seeder:
             "estate": run.message.subject[:8],
             "street": street.name if street else "属地街道",
         }
-        return self.composer.reply(self.rng, category.code, top, values)
+        text = self.composer.reply(self.rng, category.code, top, values)
+        # Most departments restate what the citizen wrote about, as real replies do; every third
+        # demo reply stays generic, so that reviewers see the reply-quality flag at work. (No
+        # random draw here: the rest of the demo stays as it was.)
+        if values["subject"] not in text and run.case.pk % 3:
+            text = f"您好，关于您反映的“{values['subject']}”问题，{text.removeprefix('您好，')}"
+        return text
 
 
 # --- after the run ----------------------------------------------------------------------------
@@ -400,6 +423,10 @@ def seed_cases(*, seed: int = CASE_SEED, now: dt.datetime | None = None) -> Seed
         ids = [r.case.pk for r in runs if r.case is not None]
         report.shifted_rows = seeder.timeline.apply(ids)
         recompute_clocks(ids)
+        # Reply timeliness from the shifted dates (the replies were scored "now" when drafted).
+        replies_rescore(
+            reply_ids=Reply.objects.filter(case_id__in=ids).values_list("pk", flat=True)
+        )
         report.notices = supervision.supervise(now=seeder.now, digests=False).as_dict()
         _fix_unrated_closures(seeder, ids)
         _quiet_notifications(ids, seeder.now)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
@@ -56,6 +57,7 @@ TIME_FIELDS: list[tuple[type[models.Model], list[str]]] = [
     (Notification, ["created_at"]),
 ]
 BATCH = 500
+TRACKING_NO = re.compile(r"\d{6}[A-Z2-9]{6}")
 # Rows per UPDATE … CASE WHEN statement (SQLite evaluates the CASE linearly per row).
 UPDATE_BATCH = 100
 
@@ -78,19 +80,30 @@ class Timeline:
         return self.virtual[bisect.bisect_right(self.marks, moment) - 1]
 
     def apply(self, case_ids: Sequence[int]) -> int:
-        """Shift every timestamp written for `case_ids` during the run. Returns rows changed."""
+        """Shift every timestamp written for `case_ids` during the run. Returns rows changed.
+
+        Tracking numbers begin with the day of submission: they are redrawn for the shifted day
+        (same random part), and the notifications that quote them are updated."""
         changed = 0
+        renamed: dict[str, str] = {}
         for model, fields in TIME_FIELDS:
             key = "pk__in" if model is Case else "case_id__in"
+            extra = {Case: ["tracking_no"], Notification: ["text"]}.get(model, [])
             manager: Any = model._default_manager
             rows = []
             for start in range(0, len(case_ids), BATCH):
                 chunk = list(case_ids[start : start + BATCH])
-                rows += list(manager.filter(**{key: chunk}).only("pk", *fields))
+                rows += list(manager.filter(**{key: chunk}).only("pk", *fields, *extra))
             for row in rows:
                 for name in fields:
                     setattr(row, name, self.map(getattr(row, name)))
-            manager.bulk_update(rows, fields, batch_size=UPDATE_BATCH)
+                if isinstance(row, Case):
+                    new_no = local_date(row.created_at).strftime("%y%m%d") + row.tracking_no[6:]
+                    renamed[row.tracking_no] = new_no
+                    row.tracking_no = new_no
+                elif isinstance(row, Notification):
+                    row.text = TRACKING_NO.sub(lambda m: renamed.get(m[0], m[0]), row.text)
+            manager.bulk_update(rows, [*fields, *extra], batch_size=UPDATE_BATCH)
             changed += len(rows)
         return changed
 

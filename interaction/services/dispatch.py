@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,10 +15,39 @@ from backend.organisation.models import Category, Department
 from ..errors import InvalidTransition, ValidationFailed
 from ..models import Case, ReturnRequest
 from ..permissions import ensure_can
+from ..privacy.services import published_text_refresh
 from ..states import TERMINAL_STATUSES, Action
-from ..workflow import apply_transition, record_event
+from ..workflow import apply_transition, record_event, transition
 from .common import lock_case, publish, start_clock
 from .notifications import notify_citizen, notify_department, render
+
+
+def _assign(
+    case: Case,
+    *,
+    actor: User | None,
+    department: Department,
+    category: Category,
+    restart_clock: bool,
+) -> list[str]:
+    """Set the lead department, the category and (usually) a fresh clock. Returns the fields."""
+    case.category = category
+    case.lead_department = department
+    case.category_confirmed = case.category_confirmed or actor is not None
+    fields = ["category", "lead_department", "category_confirmed"]
+    if restart_clock:
+        fields += start_clock(case)
+    return fields
+
+
+def announce_dispatch(case: Case) -> None:
+    """Notify the lead department of a dispatched (saved) case; the event goes after commit."""
+    notify_department(
+        case,
+        verb="dispatched",
+        text=render(_("New case %(no)s: %(subject)s"), no=case.tracking_no, subject=case.subject),
+    )
+    publish(case, "dispatched")
 
 
 def dispatch_locked(
@@ -44,28 +74,42 @@ def dispatch_locked(
             is_public=False,
             data={"from": previous.code, "to": category.code},
         )
-    case.category = category
-    case.lead_department = department
-    case.category_confirmed = case.category_confirmed or actor is not None
-    fields = ["category", "lead_department", "category_confirmed", *extra_fields]
-    if restart_clock:
-        fields += start_clock(case)
+    fields = _assign(
+        case, actor=actor, department=department, category=category, restart_clock=restart_clock
+    )
     apply_transition(
         case,
         action=action,
         actor=actor,
         reason=reason,
-        update_fields=fields,
+        update_fields=[*fields, *extra_fields],
         data={"department": department.name, "category": category.code},
     )
     if assisting:
         case.assisting_departments.set([d for d in assisting if d.pk != department.pk])
-    notify_department(
+    if case.is_published:
+        # A published case redone and sent to another department: the public list follows.
+        published_text_refresh(case=case)
+    announce_dispatch(case)
+
+
+def dispatch_new(
+    case: Case, *, department: Department, category: Category, reason: str
+) -> dict[str, Any]:
+    """Dispatch a case that is not saved yet, as the platform (intake's automatic routing).
+
+    Sets the department, category, clock and status on `case` and returns the audit row; the
+    caller inserts the case, writes the row with `record_events` and then calls
+    `announce_dispatch` in the same transaction.
+    """
+    _assign(case, actor=None, department=department, category=category, restart_clock=True)
+    return transition(
         case,
-        verb="dispatched",
-        text=render(_("New case %(no)s: %(subject)s"), no=case.tracking_no, subject=case.subject),
+        action=Action.DISPATCH,
+        actor=None,
+        reason=reason,
+        data={"department": department.name, "category": category.code},
     )
-    publish(case, "dispatched")
 
 
 def _department(department_id: int) -> Department:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -17,8 +18,10 @@ from ..events import DISPATCHERS_GROUP, case_event, publish_on_commit
 from ..intake import CheckedFile, Submission, check_submission
 from ..models import Attachment, Case, PlatformSettings
 from ..routing import RoutingDecision
+from ..states import Status
 from ..workflow import record_events
 from . import routing as routing_service
+from .dispatch import announce_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +49,47 @@ def case_submit(*, actor: User | None, submission: Submission) -> Case:
 
     Raises ValidationFailed (with every problem) or RateLimited; nothing is saved then.
     Once accepted the case is never lost: a failing classifier or catalogue leaves it in the
-    dispatcher's queue. Emits case.submitted (and case.dispatched if routed) after commit.
+    dispatcher's queue. Emits case.submitted, or case.dispatched if routed, after commit.
+
+    The machine decides before the transaction (it reads only cached reference data) and a case
+    it dispatches is written already dispatched: one INSERT for the case, one for its audit rows
+    (received, classified, dispatched), one for the department's notifications. If writing the
+    dispatch fails, the message is written again without it, for the dispatcher.
     """
     checked = check_submission(submission)
     citizen = actor if actor is not None and actor.is_authenticated else None
     _check_rate(citizen, submission.contact_phone)
-    # The machine decides before the transaction: it reads only cached reference data, and its
-    # prediction is written with the case in one INSERT.
     case = _new_case(citizen, submission)
-    decision = _decide_safely(case)
+    decision = _decide_safely(case, submission.category_id)
+    auto = decision is not None and decision.auto
+    while True:
+        dispatch_row = None
+        if decision is not None:
+            routing_service.record_prediction(case, decision)
+            if auto:
+                dispatch_row = _prepare_dispatch(case, decision)
+        if auto and dispatch_row is None:  # half-prepared: start again from a clean case
+            auto, case = False, _new_case(citizen, submission)
+            continue
+        try:
+            return _accept_with_fresh_numbers(case, citizen, checked, decision, dispatch_row)
+        except Exception:
+            if dispatch_row is None:
+                raise
+            logger.exception("auto-dispatch of a new message failed; it goes to the queue")
+            auto, case = False, _new_case(citizen, submission)
+
+
+def _accept_with_fresh_numbers(
+    case: Case,
+    citizen: User | None,
+    checked: list[CheckedFile],
+    decision: RoutingDecision | None,
+    dispatch_row: dict[str, Any] | None,
+) -> Case:
     for _attempt in range(5):
         try:
-            return _accept(case, citizen, checked, decision)
+            return _accept(case, citizen, checked, decision, dispatch_row)
         except IntegrityError as exc:
             if "tracking_no" not in str(exc):
                 raise
@@ -73,35 +105,48 @@ def _accept(
     citizen: User | None,
     checked: list[CheckedFile],
     decision: RoutingDecision | None,
+    dispatch_row: dict[str, Any] | None,
 ) -> Case:
-    if decision is not None:
-        routing_service.record_prediction(case, decision)
-    case.save(force_insert=True)
-    for item in checked:
-        attachment = Attachment(
-            case=case,
-            original_name=(item.upload.name or "")[:200],
-            content_type=item.content_type,
-            size=item.upload.size or 0,
-            uploaded_by=citizen,
-        )
-        attachment.file.save(item.upload.name or "upload", item.upload, save=False)
-        attachment.save()
-    record_events(
-        case,
-        [
-            {"action": "submitted", "actor": citizen, "to_status": case.status},
-            *(
-                [routing_service.classified_event(decision)]
-                if decision is not None and decision.model_version
-                else []
-            ),
-        ],
-    )
-    publish_on_commit([DISPATCHERS_GROUP], case_event(case, "submitted"))
-    if decision is not None and decision.auto:
-        _dispatch_safely(case, decision)
+    try:
+        case.save(force_insert=True)
+        _save_attachments(case, citizen, checked)
+    except Exception:
+        case.pk = None
+        raise
+    rows: list[dict[str, Any]] = [
+        {"action": "submitted", "actor": citizen, "to_status": Status.SUBMITTED, "department": None}
+    ]
+    if decision is not None and (decision.model_version or decision.chosen):
+        rows.append({**routing_service.classified_event(decision), "department": None})
+    if dispatch_row is not None:
+        rows.append(dispatch_row)
+    record_events(case, rows)
+    if dispatch_row is not None:
+        announce_dispatch(case)
+    else:
+        publish_on_commit([DISPATCHERS_GROUP], case_event(case, "submitted"))
     return case
+
+
+def _save_attachments(case: Case, citizen: User | None, checked: list[CheckedFile]) -> None:
+    saved: list[Attachment] = []
+    try:
+        for item in checked:
+            attachment = Attachment(
+                case=case,
+                original_name=(item.upload.name or "")[:200],
+                content_type=item.content_type,
+                size=item.upload.size or 0,
+                uploaded_by=citizen,
+            )
+            item.upload.seek(0)
+            attachment.file.save(item.upload.name or "upload", item.upload, save=False)
+            saved.append(attachment)
+            attachment.save()
+    except Exception:
+        for attachment in saved:  # the transaction rolls back: leave no file behind
+            attachment.file.delete(save=False)
+        raise
 
 
 def _new_case(citizen: User | None, sub: Submission) -> Case:
@@ -122,19 +167,21 @@ def _new_case(citizen: User | None, sub: Submission) -> Case:
     )
 
 
-def _decide_safely(case: Case) -> RoutingDecision | None:
+def _decide_safely(case: Case, chosen_category_id: int | None = None) -> RoutingDecision | None:
     """Routing must never lose a message: any failure leaves the case for the dispatcher."""
     try:
-        return routing_service.decide(case, platform=PlatformSettings.load())
+        return routing_service.decide(
+            case, platform=PlatformSettings.load(), chosen_category_id=chosen_category_id
+        )
     except Exception:
         logger.exception("routing failed for a new message; it goes to the dispatcher's queue")
         return None
 
 
-def _dispatch_safely(case: Case, decision: RoutingDecision) -> None:
+def _prepare_dispatch(case: Case, decision: RoutingDecision) -> dict[str, Any] | None:
+    """Dispatch the unsaved case as the machine decided; its audit row, or None on failure."""
     try:
-        with transaction.atomic():
-            routing_service.dispatch_automatically(case, decision)
+        return routing_service.dispatch_new_automatically(case, decision)
     except Exception:
-        logger.exception("auto-dispatch of case %s failed; it stays in the queue", case.pk)
-        case.refresh_from_db()
+        logger.exception("auto-dispatch of a new message failed; it goes to the queue")
+        return None

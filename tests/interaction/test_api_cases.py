@@ -275,5 +275,39 @@ def test_invalid_transition_is_409(world: World):
 def test_anonymous_cannot_act_without_signing_in(world: World, path: str):
     case = submit(world.citizen)
     response = client_for().post(path.format(no=case.tracking_no), {}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"] == "Token"
     assert response.json()["error"]["code"] == "not_authenticated"
+
+
+def test_submit_input_instances_share_no_state_within_or_across_threads() -> None:
+    """SubmitInput keeps one copy of its fields per thread (a speed-up): instances in a row and
+    in other threads still validate their own data only."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from interaction.apis.cases import SubmitInput
+
+    def validate(data: dict) -> tuple[bool, dict, dict]:
+        serializer = SubmitInput(data=data)
+        valid = serializer.is_valid()
+        return (
+            valid,
+            dict(serializer.validated_data),
+            {k: list(v) for k, v in serializer.errors.items()},
+        )
+
+    good = {**JSON_MESSAGE, "district": 7, "allow_publish": False}
+    bad = {"kind": "praise", "subject": "x"}
+    first = validate(good)
+    second = validate(bad)
+    third = validate(JSON_MESSAGE)
+    assert first[0] is True
+    assert (first[1]["district"], first[1]["allow_publish"]) == (7, False)
+    assert second[0] is False
+    assert set(second[2]) == {"kind", "body", "contact_phone"}
+    assert third[0] is True
+    assert (third[1]["district"], third[1]["allow_publish"], third[2]) == (None, True, {})
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(validate, [good, bad] * 20))
+    assert [r[0] for r in results] == [True, False] * 20
+    assert all(r[1]["district"] == 7 for r in results[::2])

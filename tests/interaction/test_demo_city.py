@@ -39,6 +39,7 @@ from interaction.models import (
     Evaluation,
     ExtensionRequest,
     Notification,
+    Reply,
     ReturnRequest,
 )
 from interaction.routing import department_for
@@ -108,6 +109,15 @@ class TestLoadedDemoCity:
         assert follow_up.case.lead_department.code == "city-environment"
         assert follow_up.case.limit_days == 5
 
+    def test_recurring_problems_are_grouped_into_hot_issues(self, demo: dict[str, Any]) -> None:
+        from interaction.hotspots.models import HotIssue, RepeatComplaint
+
+        assert "hot-issue groups" in demo["first_out"]
+        recurring = {"翠湖花园", "滨江大道", "柳林小区", "阳光新城", "科技大道"}
+        big = list(HotIssue.objects.filter(case_count__gte=4, citizen_count__gte=3))
+        assert len(recurring & {h.place for h in big}) >= 4
+        assert RepeatComplaint.objects.filter(hot_issue__place__in=recurring).exists()
+
     def test_every_status_is_present(self, demo: dict[str, Any]) -> None:
         present = set(Case.objects.values_list("status", flat=True))
         assert present == set(Status.values)
@@ -135,6 +145,20 @@ class TestLoadedDemoCity:
             assert events[0].created_at == case.created_at
             times = [e.created_at for e in events]
             assert times == sorted(times), case.tracking_no
+
+    def test_tracking_numbers_carry_the_shifted_day_of_submission(
+        self, demo: dict[str, Any]
+    ) -> None:
+        seeded = Case.objects.filter(dialogue_question__isnull=True)
+        numbers = {c.pk: c.tracking_no for c in seeded}
+        for case in seeded:
+            day = timezone.localtime(case.created_at).strftime("%y%m%d")
+            assert case.tracking_no.startswith(day), case.tracking_no
+        # The notifications quote the number the case has now.
+        quoting = Notification.objects.filter(case_id__in=numbers, verb="dispatched")
+        assert quoting.exists()
+        for note in quoting:
+            assert numbers[note.case_id] in note.text, note.text
 
     def test_open_cases_have_deadlines_of_their_shifted_clock(self, demo: dict[str, Any]) -> None:
         open_cases = Case.objects.filter(status__in=CLOCK_RUNNING_STATUSES)
@@ -259,6 +283,17 @@ class TestLoadedDemoCity:
         assert DEMO_PASSWORD in text
         assert "青山区城市管理局" in text
 
+    def test_every_demo_reply_is_scored_from_its_shifted_dates(self, demo: dict[str, Any]) -> None:
+        replies = list(Reply.objects.all())
+        assert replies
+        assert all(r.quality_overall is not None for r in replies)
+        assert all(r.quality_version == "rq1" for r in replies)
+        flags = {r.quality_weak for r in replies}
+        assert flags == {True, False}  # the demo has weak replies for the reviewers to see
+        # The clock is read at the replies' dates in the past, not during the seeding run (where
+        # every reply was drafted seconds after its dispatch).
+        assert max(r.quality_detail["days_used"] for r in replies) >= 1
+
 
 def test_corpus_covers_every_leaf_category_with_40_texts() -> None:
     corpus = training_corpus()
@@ -298,3 +333,26 @@ def test_places_dictionary_lists_every_place_of_the_city() -> None:
     }
     assert {"青山区", "滨江街道", "翠湖花园", "江畔社区", "白沙镇"} <= words
     assert words == set(place_names())
+
+
+def test_a_repeat_planned_before_any_message_it_could_repeat_stays_a_new_message(
+    db: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planned times are random: a duplicate may come first. It is then an ordinary new message
+    (it used to stop the whole demo loading with an IndexError)."""
+    from interaction.demo.organisation import ensure_organisation
+    from interaction.demo.seed import Seeder, seeding_mode
+
+    ensure_organisation()
+    seeder = Seeder()
+    runs = seeder.plan()
+    repeat = next(r for r in runs if r.scenario.steps[0] == "submit_dup")
+    ordinary = next(r for r in runs if r.scenario.steps == ("submit",))
+    monkeypatch.setattr(seeder, "plan", lambda: [repeat, ordinary])
+    with seeding_mode():
+        done = seeder.run()
+    assert [r.case.status for r in done if r.case is not None] == [
+        Status.SUBMITTED,
+        Status.SUBMITTED,
+    ]
+    assert repeat.target is None

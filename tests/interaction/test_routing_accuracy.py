@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +15,7 @@ from interaction.insights_routing import routing_accuracy
 from interaction.models import Case
 from interaction.routing import RoutingDecision
 from interaction.services import dispatch, handling
-from interaction.services.routing import dispatch_automatically, record_prediction
+from interaction.services import routing as routing_service
 from interaction.states import Status
 from tests.factories import World, submit
 
@@ -29,23 +28,22 @@ def _many_submissions(settings) -> None:
 def auto_dispatched(
     world: World, *, category: Category, department: Department, version: str
 ) -> Case:
-    """A message the classifier routed itself, through the intake's own routing service."""
-    case = submit(world.citizen)
-    with transaction.atomic():
-        locked = Case.objects.select_for_update().get(pk=case.pk)
-        decision = RoutingDecision(
-            category=category,
-            confidence=0.99,
-            department=department,
-            model_version=version,
-            auto=True,
-        )
-        record_prediction(locked, decision)
-        locked.save()
-        dispatch_automatically(locked, decision)
+    """A message the classifier routed itself, through the intake (the machine's decision is
+    fixed here: which category and department, and that it is sure)."""
+    decision = RoutingDecision(
+        category=category,
+        confidence=0.99,
+        department=department,
+        model_version=version,
+        auto=True,
+    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(routing_service, "decide", lambda case, **_kwargs: decision)
+        case = submit(world.citizen)
     case.refresh_from_db()
     assert case.auto_dispatched
     assert case.status == Status.DISPATCHED
+    assert (case.predicted_category, case.model_version) == (category, version)
     return case
 
 

@@ -6,12 +6,17 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import DatabaseError
 from django.utils import translation
 from PIL import Image
 
+from backend import refcache
 from interaction.errors import RateLimited, ValidationFailed
 from interaction.models import Attachment, Case, CaseEvent, Notification
+from interaction.routing import RoutingDecision
 from interaction.selectors import dispatcher_queue
+from interaction.services import intake as intake_service
+from interaction.services import routing as routing_service
 from interaction.states import Status
 from tests.factories import World, submit
 
@@ -215,3 +220,94 @@ def test_new_message_is_announced_to_dispatchers_after_commit(
     for callback in callbacks:
         callback()
     assert [(m["event"], m["case_id"]) for m in received(channel)] == [("submitted", case.pk)]
+
+
+def sure_decision(world: World) -> RoutingDecision:
+    return RoutingDecision(
+        category=world.road_repair,
+        confidence=0.99,
+        department=world.city_roads,
+        model_version="test-model",
+        auto=True,
+    )
+
+
+def test_a_case_the_machine_is_sure_about_is_written_dispatched_in_one_go(
+    world: World,
+    monkeypatch,
+    settings,
+    request,
+    django_assert_max_num_queries,
+    django_capture_on_commit_callbacks,
+) -> None:
+    monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
+    settings.WENZHENG_REFDATA_TTL = 600  # reference data cached, as in production
+    refcache.clear()
+    request.addfinalizer(refcache.clear)
+    submit(world.other_citizen)  # warms the caches (calendar, policies, department members)
+    dispatchers, department = listen("role.dispatcher"), listen(f"department.{world.city_roads.pk}")
+    # The hourly limit's count, the case, its audit rows, the department's notifications (and
+    # SQLite's savepoint pair around the atomic block): no UPDATE after the INSERT.
+    with (
+        django_assert_max_num_queries(6) as queries,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        case = submit(world.citizen)
+    assert not any(q["sql"].startswith("UPDATE") for q in queries.captured_queries)
+    case.refresh_from_db()
+    assert (case.status, case.lead_department, case.category) == (
+        Status.DISPATCHED,
+        world.city_roads,
+        world.road_repair,
+    )
+    assert case.auto_dispatched
+    assert case.reply_deadline is not None
+    assert list(
+        case.events.values_list("action", "from_status", "to_status", "actor_role", "department")
+    ) == [
+        ("submitted", "", "submitted", "citizen", None),
+        ("classified", "", "", "system", None),
+        ("dispatch", "submitted", "dispatched", "system", world.city_roads.pk),
+    ]
+    assert set(
+        Notification.objects.filter(case=case, verb="dispatched").values_list(
+            "recipient", flat=True
+        )
+    ) == {world.liaison.pk, world.head.pk}
+    # One event for the new case, to everyone who follows it (the dispatchers included).
+    assert [m["event"] for m in received(dispatchers)] == ["dispatched"]
+    assert [m["event"] for m in received(department)] == ["dispatched"]
+
+
+def test_a_failing_dispatch_leaves_the_message_in_the_dispatchers_queue(
+    world: World, monkeypatch, caplog
+) -> None:
+    monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
+
+    def broken(case: Case) -> None:
+        raise DatabaseError("notification table unavailable")
+
+    monkeypatch.setattr(intake_service, "announce_dispatch", broken)
+    case = submit(world.citizen)
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED
+    assert case.lead_department is None
+    assert not case.auto_dispatched
+    assert case.predicted_category == world.road_repair
+    assert case in dispatcher_queue(user=world.dispatcher)
+    assert list(case.events.values_list("action", flat=True)) == ["submitted", "classified"]
+    assert Case.objects.count() == 1
+    assert "auto-dispatch of a new message failed" in caplog.text
+
+
+def test_a_failing_dispatch_keeps_the_attachments(world: World, monkeypatch) -> None:
+    monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
+    monkeypatch.setattr(
+        intake_service,
+        "announce_dispatch",
+        lambda case: (_ for _ in ()).throw(DatabaseError("down")),
+    )
+    case = submit(world.citizen, files=[upload("photo.png", png_bytes(), "image/png")])
+    attachment = Attachment.objects.get(case=case)
+    assert attachment.file.read() == png_bytes()
+    assert attachment.size == len(png_bytes())
