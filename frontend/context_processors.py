@@ -15,6 +15,8 @@ NAV: list[tuple[str, Any, tuple[str, ...] | None]] = [
     ("frontend:home", _("Home"), None),
     ("frontend:write", _("Write to the mayor"), ("anonymous", Role.CITIZEN)),
     ("frontend:dialogue-list", _("Live dialogues"), None),
+    ("frontend:statistics", _("Public statistics"), None),
+    ("frontend:open-data", _("Open data"), None),
     ("frontend:my-cases", _("My cases"), (Role.CITIZEN,)),
     ("frontend:dispatch-queue", _("Queue"), (Role.DISPATCHER, Role.ADMIN)),
     ("frontend:reviews", _("Reviews"), (Role.DISPATCHER, Role.ADMIN)),
@@ -22,6 +24,11 @@ NAV: list[tuple[str, Any, tuple[str, ...] | None]] = [
     ("frontend:approvals", _("Approvals"), (Role.HEAD,)),
     ("frontend:board", _("Supervision board"), (Role.SUPERVISOR, Role.LEADER, Role.ADMIN)),
     ("frontend:dashboard", _("Dashboard"), (Role.LEADER, Role.SUPERVISOR, Role.ADMIN)),
+    (
+        "frontend:hot-issues",
+        _("Hot issues"),
+        (Role.LEADER, Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN, Role.LIAISON, Role.HEAD),
+    ),
     ("frontend:routing-accuracy", _("Routing accuracy"), (Role.ADMIN,)),
 ]
 

@@ -2,7 +2,18 @@
 
 from django.urls import include, path
 
-from .views import auth, case, citizen, department, dispatch, insights, public, supervision
+from .views import (
+    auth,
+    case,
+    citizen,
+    department,
+    dispatch,
+    hotspots,
+    insights,
+    opendata,
+    public,
+    supervision,
+)
 from .views import routing as routing_views
 
 app_name = "frontend"
@@ -28,11 +39,16 @@ case_actions = [
     ("reject-return", dispatch.reject_return),
     ("publish-reply", dispatch.publish_reply),
     ("rework-reply", dispatch.rework_reply),
+    # citizens: support (附议) a published case
+    ("support", hotspots.support),
 ]
 
 urlpatterns = [
     # public
     path("", public.home, name="home"),
+    path("statistics/", opendata.statistics_page, name="statistics"),
+    path("open-data/", opendata.open_data, name="open-data"),
+    path("open-data/files/<str:name>", opendata.open_data_file, name="open-data-file"),
     path("dialogues/", include("frontend.urls_dialogue")),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth.logout, name="logout"),
@@ -79,4 +95,23 @@ urlpatterns = [
     path("insights/cases/", insights.figure_cases, name="insights-cases"),
     path("insights/report/", insights.report_page, name="report"),
     path("insights/report.xlsx", insights.report_download, name="report-xlsx"),
+    # hot issues (热点问题)
+    path("hot-issues/", hotspots.hot_issue_list, name="hot-issues"),
+    path("hot-issues/<int:hot_issue_id>/", hotspots.hot_issue_detail, name="hot-issue"),
+    path(
+        "hot-issues/<int:hot_issue_id>/confirm/",
+        hotspots.confirm,
+        name="hot-issue-confirm",
+    ),
+    path("hot-issues/<int:hot_issue_id>/assign/", hotspots.assign, name="hot-issue-assign"),
+    path("hot-issues/<int:hot_issue_id>/answer/", hotspots.answer, name="hot-issue-answer"),
+    *[
+        path(f"hot-issues/answers/<int:answer_id>/{step}/", view, name=f"hot-answer-{step}")
+        for step, view in [
+            ("approve", hotspots.answer_approve),
+            ("reject", hotspots.answer_reject),
+            ("publish", hotspots.answer_publish),
+            ("rework", hotspots.answer_rework),
+        ]
+    ],
 ]

@@ -2,9 +2,14 @@
 
 from django.urls import include, path
 
+from backend.accounts import apis as account_apis
+
 from .apis import actions, cases, notifications, queues, reference
 from .apis import routing as routing_apis
 from .apis import similar as similar_apis
+from .hotspots import apis as hotspot_apis
+from .opendata import apis as opendata_apis
+from .replyquality import apis as reply_quality_apis
 
 app_name = "api"
 
@@ -50,8 +55,25 @@ urlpatterns = [
     path("departments/", reference.DepartmentListApi.as_view(), name="departments"),
     path("jurisdictions/", reference.JurisdictionListApi.as_view(), name="jurisdictions"),
     path("similar/", similar_apis.SimilarCasesApi.as_view(), name="similar"),
+    path(
+        "public/statistics/",
+        opendata_apis.PublicStatisticsApi.as_view(),
+        name="public-statistics",
+    ),
+    path("public/open-data/", opendata_apis.OpenDataIndexApi.as_view(), name="open-data"),
     path("routing-accuracy/", routing_apis.RoutingAccuracyApi.as_view(), name="routing-accuracy"),
+    path(
+        "insights/reply-quality/",
+        reply_quality_apis.ReplyQualityApi.as_view(),
+        name="insights-reply-quality",
+    ),
     path("insights/", include("interaction.insights.urls")),
+    path("hot-issues/", include("interaction.hotspots.urls")),
+    path(
+        "cases/<str:tracking_no>/support/",
+        hotspot_apis.CaseSupportApi.as_view(),
+        name="case-support",
+    ),
     path("", include("interaction.dialogue.urls")),
     path("notifications/", notifications.NotificationListApi.as_view(), name="notifications"),
     path(
@@ -59,4 +81,6 @@ urlpatterns = [
         notifications.NotificationReadApi.as_view(),
         name="notification-read",
     ),
+    path("auth/token/", account_apis.TokenObtainApi.as_view(), name="auth-token"),
+    path("auth/token/revoke/", account_apis.TokenRevokeApi.as_view(), name="auth-token-revoke"),
 ]

@@ -16,6 +16,11 @@ from interaction.demo.content import PLACES_DICT_FILE, places_dict_text
 from interaction.demo.dialogues import seed_dialogues
 from interaction.demo.organisation import ensure_organisation
 from interaction.demo.seed import demo_cases, seed_cases, wipe_demo_cases
+from interaction.hotspots.grouping import regroup_all
+from interaction.insights import rollups
+from interaction.opendata.export import export_recent_days
+
+DEMO_EXPORT_DAYS = 7
 
 
 class Command(BaseCommand):
@@ -68,3 +73,19 @@ class Command(BaseCommand):
             )
         if seed_dialogues():
             self.stdout.write(_("Created the demo live dialogues."))
+        built = rollups.rebuild()
+        self.stdout.write(
+            _("Built the insight roll-ups (%(days)d days) in %(s).1f s.")
+            % {"days": len(built.days), "s": built.seconds}
+        )
+        grouped = regroup_all()
+        self.stdout.write(
+            _("Grouped the messages into %(n)d hot-issue groups in %(s).1f s.")
+            % {"n": grouped.groups, "s": grouped.seconds}
+        )
+        # The open-data page shows files from the start (production: a daily cron line).
+        files = export_recent_days(DEMO_EXPORT_DAYS)
+        self.stdout.write(
+            _("Exported the open data of the last %(days)d days (%(n)d files).")
+            % {"days": DEMO_EXPORT_DAYS, "n": len(files)}
+        )
