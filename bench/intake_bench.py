@@ -193,6 +193,40 @@ def source_address(i: int) -> str:
     return f"127.{1 + i // 64516 % 254}.{1 + i // 254 % 254}.{1 + i % 254}"
 
 
+def _ticks(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+
+
+def cpu_snapshot(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far: the machine (busy time of /proc/stat), the server's workers, this
+    process (the load generator)."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    busy = sum(values) - values[3] - values[4]  # all but idle and iowait
+    workers = [
+        int(p)
+        for p in subprocess.run(
+            ["pgrep", "-P", str(server_pid)], capture_output=True, text=True
+        ).stdout.split()
+    ]
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        "machine": busy / os.sysconf("SC_CLK_TCK"),
+        "workers": sum(_ticks(p) for p in workers),
+        "loader": usage.ru_utime + usage.ru_stime,
+    }
+
+
+def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    """Where the CPU went during the measured run (`other`: PostgreSQL, Redis, the kernel …)."""
+    spent = {k: after[k] - before[k] for k in before}
+    spent["other"] = spent["machine"] - spent["workers"] - spent["loader"]
+    return spent
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -234,9 +268,11 @@ def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, flo
     try:
         wait_for(args.port)
         asyncio.run(drive(args.port, args.warmup, args.concurrency))
+        before = cpu_snapshot(server.pid)
         latencies, statuses, seconds = asyncio.run(
             drive(args.port, args.requests, args.concurrency)
         )
+        spent = cpu_spent(before, cpu_snapshot(server.pid))
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
@@ -244,6 +280,10 @@ def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, flo
     print(
         f"submit: {args.requests} requests, concurrency {args.concurrency}, "
         f"{args.workers} gunicorn workers: statuses {statuses}"
+    )
+    print(
+        "submit: CPU ms per request: "
+        + ", ".join(f"{name} {value * 1000 / max(1, ok):.2f}" for name, value in spent.items())
     )
     result = {
         "submit_rps": round(ok / seconds, 1),

@@ -43,6 +43,15 @@ def case_groups(case: Case) -> list[str]:
     return groups
 
 
+def new_case_groups(case: Case) -> list[str]:
+    """Who hears of a case just written: its department if the machine dispatched it, else the
+    dispatchers (their queue). Nobody can be watching the new case itself yet, its writer has
+    the confirmation in hand, and supervisors follow cases once they fall behind."""
+    if case.lead_department_id:
+        return [department_group(case.lead_department_id)]
+    return [DISPATCHERS_GROUP]
+
+
 def case_event(case: Case, name: str, **extra: Any) -> dict[str, Any]:
     """The payload every listener gets: no private content, just enough to refresh a view."""
     return {
@@ -69,11 +78,16 @@ async def _send_all(groups: list[str], payload: dict[str, Any]) -> None:
 
 
 class _Sender:
-    """One event loop in a daemon thread per process, so a request never waits for delivery."""
+    """One event loop in a daemon thread per process, so a request never waits for delivery.
+
+    Events wait in a list; the loop is woken once for everything that piled up meanwhile (under
+    load, the events of many requests go out in one wake-up instead of one each)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: list[tuple[list[str], dict[str, Any]]] = []
+        self._draining = False
 
     def loop(self) -> asyncio.AbstractEventLoop:
         with self._lock:
@@ -86,7 +100,23 @@ class _Sender:
             return self._loop
 
     def submit(self, groups: list[str], payload: dict[str, Any]) -> None:
-        asyncio.run_coroutine_threadsafe(_send_all(groups, payload), self.loop())
+        loop = self.loop()
+        with self._lock:
+            self._pending.append((groups, payload))
+            if self._draining:
+                return
+            self._draining = True
+        asyncio.run_coroutine_threadsafe(self._drain(), loop)
+
+    async def _drain(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._draining = False
+                    return
+            for groups, payload in batch:
+                await _send_all(groups, payload)
 
 
 _sender = _Sender()

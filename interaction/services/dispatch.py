@@ -13,6 +13,7 @@ from backend.accounts.models import User
 from backend.organisation.models import Category, Department
 
 from ..errors import InvalidTransition, ValidationFailed
+from ..events import case_event, publish_on_commit
 from ..models import Case, ReturnRequest
 from ..permissions import ensure_can
 from ..privacy.services import published_text_refresh
@@ -40,14 +41,18 @@ def _assign(
     return fields
 
 
-def announce_dispatch(case: Case) -> None:
-    """Notify the lead department of a dispatched (saved) case; the event goes after commit."""
+def announce_dispatch(case: Case, *, groups: Sequence[str] | None = None) -> None:
+    """Notify the lead department of a dispatched (saved) case; the event goes after commit to
+    `groups` (default: everyone who follows the case)."""
     notify_department(
         case,
         verb="dispatched",
         text=render(_("New case %(no)s: %(subject)s"), no=case.tracking_no, subject=case.subject),
     )
-    publish(case, "dispatched")
+    if groups is None:
+        publish(case, "dispatched")
+    else:
+        publish_on_commit(groups, case_event(case, "dispatched"))
 
 
 def dispatch_locked(

@@ -14,7 +14,7 @@ from django.utils import timezone
 from backend.accounts.models import User
 
 from ..errors import RateLimited
-from ..events import DISPATCHERS_GROUP, case_event, publish_on_commit
+from ..events import case_event, new_case_groups, publish_on_commit
 from ..intake import CheckedFile, Submission, check_submission
 from ..models import Attachment, Case, PlatformSettings
 from ..routing import RoutingDecision
@@ -122,9 +122,9 @@ def _accept(
         rows.append(dispatch_row)
     record_events(case, rows)
     if dispatch_row is not None:
-        announce_dispatch(case)
+        announce_dispatch(case, groups=new_case_groups(case))
     else:
-        publish_on_commit([DISPATCHERS_GROUP], case_event(case, "submitted"))
+        publish_on_commit(new_case_groups(case), case_event(case, "submitted"))
     return case
 
 

@@ -1,0 +1,43 @@
+"""Delivery of real-time events: after commit, and from the background sender in order."""
+
+from __future__ import annotations
+
+import time
+
+from django.db import transaction
+
+from interaction import events
+
+from .scenarios import listen, received
+
+
+def test_events_wait_for_the_commit_and_are_dropped_with_a_rollback(
+    db: None, django_capture_on_commit_callbacks
+) -> None:
+    channel = listen("role.dispatcher")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        with transaction.atomic():
+            events.publish_on_commit(["role.dispatcher"], {"type": "case.event", "n": 1})
+        try:
+            with transaction.atomic():
+                events.publish_on_commit(["role.dispatcher"], {"type": "case.event", "n": 2})
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+    assert received(channel) == []
+    for callback in callbacks:
+        callback()
+    assert [m["n"] for m in received(channel)] == [1]
+
+
+def test_the_background_sender_delivers_everything_once_and_in_order(settings) -> None:
+    settings.WENZHENG_EVENTS_IN_BACKGROUND = True
+    channel = listen("department.7")
+    sender = events._Sender()
+    for n in range(60):
+        sender.submit(["department.7"], {"type": "case.event", "n": n})
+    deadline = time.monotonic() + 5
+    while (sender._pending or sender._draining) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not sender._pending
+    assert [m["n"] for m in received(channel)] == list(range(60))
