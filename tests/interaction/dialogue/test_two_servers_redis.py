@@ -66,11 +66,14 @@ def _connect(port: int, dialogue: int, session: str | None = None, after: int | 
 
 
 def _next(ws: Any, kind: str | None = None) -> dict[str, Any]:
+    """The next event (of `kind`); the sender's ack may come before or after its own event,
+    so acks are passed over, and an error ends the test."""
     while True:
         frame = json.loads(ws.recv(timeout=10))
-        if frame["type"] == "watching":
+        if frame["type"] in ("watching", "ack"):
             continue
-        if kind is None or frame.get("kind") == kind or frame["type"] in ("ack", "error"):
+        assert frame["type"] != "error", frame
+        if kind is None or frame.get("kind") == kind:
             return frame
 
 
