@@ -40,18 +40,16 @@ import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchdb import PG, PY, ROOT, drop_database, manage, production_env, recreate_database
+
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 DATA = ROOT.parent / "shared" / "data" / "teddy2020" / "hot_issues.csv"
 LABELS = ROOT / "bench" / "hot_issue_labels.csv"
 DEVSET = ROOT / "bench" / "grouping_devset.csv"
-PY = sys.executable
 DB_NAME = "wenzheng_bench_grouping"
-PG = "postgres://postgres@127.0.0.1:5432"
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # Two characters that start a renamed place in copy k (copy 0 keeps the real names).
 SYLLABLES = "东西南北金银松柏桃李梅兰竹菊春夏秋冬云山河湖星月"
@@ -192,50 +190,6 @@ def engine_incremental(engine: object, rows: list[dict[str, str]], n: int) -> li
 
 
 # --- 3. the 100,000-case database -------------------------------------------------------------
-
-
-def bench_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backend.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-            "DATABASE_URL": f"{PG}/{DB_NAME}",
-            "REDIS_URL": "redis://127.0.0.1:6379/13",
-            "DJANGO_SECURE_SSL_REDIRECT": "False",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-grouping-models"),
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DB_POOL_MIN": "1",
-            "DB_POOL_MAX": "2",
-        }
-    )
-    return env
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def drop_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if done.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{done.stderr[-3000:]}")
-    return done.stdout
 
 
 COLUMNS = (
@@ -394,8 +348,8 @@ def main() -> None:
         group_incremental_p99_ms=round(engine_p99, 2),
     )
     if not args.quality_only:
-        env = bench_env()
-        recreate_database()
+        env = production_env(DB_NAME, label="grouping", redis_db=13, pool_max=2)
+        recreate_database(DB_NAME)
         manage(env, "migrate", "--noinput")
         seconds = fill_cases(rows, args.cases)
         print(f"inserted {args.cases} cases into {DB_NAME} in {seconds:.1f} s", flush=True)
@@ -429,7 +383,7 @@ def main() -> None:
             grouper_load_seconds=round(service["load_seconds"], 1),
         )
         if not args.keep:
-            drop_database()
+            drop_database(DB_NAME)
     print(json.dumps(result))
 
 

@@ -32,14 +32,11 @@ import resource
 import signal
 import statistics
 import subprocess
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from benchdb import PG, PY, ROOT, manage, production_env, recreate_database, timed_manage
+
 DB_NAME = "wenzheng_bench_insights"
-PG = "postgres://postgres@127.0.0.1:5432"
 GROUPING_KEYS = (
     "group_incremental_ms",
     "regroup_100k_seconds",
@@ -47,60 +44,6 @@ GROUPING_KEYS = (
     "grouping_pair_precision",
     "grouping_pair_recall",
 )
-
-
-def bench_env(port: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backend.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-            "DATABASE_URL": f"{PG}/{DB_NAME}",
-            "REDIS_URL": "redis://127.0.0.1:6379/14",
-            "DJANGO_SECURE_SSL_REDIRECT": "False",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
-            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-insights-models"),
-            "DJANGO_MEDIA_ROOT": str(ROOT / "var" / "bench-insights-media"),
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "WENZHENG_THROTTLE_USER": "100000/min",
-            "DB_POOL_MIN": "2",
-            "DB_POOL_MAX": "4",
-        }
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True
-    )
-    if out.returncode:
-        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{out.stderr[-3000:]}")
-    return out.stdout
-
-
-def timed_manage(env: dict[str, str], *args: str) -> tuple[float, float, str]:
-    """(wall seconds, peak RSS MB, stdout) of `manage.py args` in a child process."""
-    code = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
-        f"out = subprocess.run([sys.executable, 'manage.py', *{list(args)!r}], "
-        "check=True, capture_output=True, text=True).stdout; "
-        "print(time.perf_counter() - t); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); print(out.strip())"
-    )
-    out = subprocess.run(
-        [PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.splitlines()
-    return float(out[0]), float(out[1]), "\n".join(out[2:])
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 def connect():  # type: ignore[no-untyped-def]
@@ -790,7 +733,9 @@ def main() -> None:
     if not args.port:
         args.port = free_port()
 
-    env = bench_env(args.port)
+    env = production_env(
+        DB_NAME, label="insights", redis_db=14, pool_max=4, WENZHENG_THROTTLE_USER="100000/min"
+    )
     result: dict = {}
     now = dt.datetime.now(dt.UTC)
     today = (now + dt.timedelta(hours=8)).date()  # Beijing
@@ -801,7 +746,7 @@ def main() -> None:
             result["cases"] = conn.execute("SELECT count(*) FROM interaction_case").fetchone()[0]
     else:
         print("preparing database", DB_NAME, flush=True)
-        recreate_database()
+        recreate_database(DB_NAME)
         manage(env, "migrate", "--noinput")
         try:
             manage(env, "load_demo_city")

@@ -27,46 +27,9 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from benchdb import PG, PY, ROOT, manage, production_env, recreate_database
+
 DB_NAME = "wenzheng_bench"
-PG = "postgres://postgres@127.0.0.1:5432"
-
-
-def bench_env(port: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backend.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-            "DATABASE_URL": f"{PG}/{DB_NAME}",
-            "REDIS_URL": "redis://127.0.0.1:6379/15",
-            "DJANGO_SECURE_SSL_REDIRECT": "False",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-models"),
-            "DJANGO_MEDIA_ROOT": str(ROOT / "var" / "bench-media"),
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DB_POOL_MIN": "2",
-            "DB_POOL_MAX": "4",
-        }
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 # --- load generator --------------------------------------------------------------------------
@@ -401,9 +364,9 @@ def main() -> None:
     parser.add_argument("--skip-supervise", action="store_true")
     args = parser.parse_args()
 
-    env = bench_env(args.port)
+    env = production_env(DB_NAME, label="intake", redis_db=15, pool_max=4)
     print("preparing database", DB_NAME)
-    recreate_database()
+    recreate_database(DB_NAME)
     manage(env, "migrate", "--noinput")
     manage(env, "load_demo_city")
     print(manage(env, "train_classifier").strip().splitlines()[-1:])

@@ -36,53 +36,13 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-PY = sys.executable
+from benchdb import PG, PY, ROOT, manage, production_env, recreate_database
+
 DB_NAME = "wenzheng_bench_public"
-PG = "postgres://postgres@127.0.0.1:5432"
 REAL_MESSAGES = ROOT.parent / "shared" / "data" / "teddy2020" / "train.csv"
 SPAN_DAYS = 3 * 365  # published cases spread over the last three years
-
-
-def bench_env(port: int) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": "backend.settings.production",
-            "DJANGO_SECRET_KEY": "bench-only-secret-key-" + "x" * 40,
-            "DATABASE_URL": f"{PG}/{DB_NAME}",
-            "REDIS_URL": "redis://127.0.0.1:6379/14",
-            "CACHE_PREFIX": "bench-public",
-            "DJANGO_SECURE_SSL_REDIRECT": "False",
-            "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "DJANGO_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-            "WENZHENG_MODEL_DIR": str(ROOT / "var" / "bench-public-models"),
-            "DJANGO_MEDIA_ROOT": str(ROOT / "var" / "bench-public-media"),
-            "WENZHENG_OPEN_DATA_DIR": str(ROOT / "var" / "bench-public-open-data"),
-            "DJANGO_LOG_LEVEL": "WARNING",
-            "DB_POOL_MIN": "2",
-            "DB_POOL_MAX": "4",
-        }
-    )
-    return env
-
-
-def manage(env: dict[str, str], *args: str) -> str:
-    out = subprocess.run(
-        [PY, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    )
-    return out.stdout
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
 def setup_django(env: dict[str, str]) -> None:
@@ -773,10 +733,17 @@ def main() -> None:
     )
     args = parser.parse_args()
 
-    env = bench_env(args.port)
+    env = production_env(
+        DB_NAME,
+        label="public",
+        redis_db=14,
+        pool_max=4,
+        CACHE_PREFIX="bench-public",
+        WENZHENG_OPEN_DATA_DIR=str(ROOT / "var" / "bench-public-open-data"),
+    )
     if not args.reuse:
         print("preparing database", DB_NAME, flush=True)
-        recreate_database()
+        recreate_database(DB_NAME)
         manage(env, "migrate", "--noinput")
         manage(env, "load_demo_city", "--no-cases")  # the organisation and the people
     setup_django(env)

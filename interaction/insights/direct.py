@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from backend.organisation.models import Department, Jurisdiction
+from backend.organisation.models import Jurisdiction
 from backend.organisation.workcalendar import WorkCalendar
 
 from ..models import Case, Evaluation, Kind, Reply, ReturnRequest
@@ -31,6 +31,7 @@ from .performance import (
     NOT_RECEIVED,
     DepartmentFigures,
     WorkingDayCounter,
+    empty_department_rows,
     received_cases,
 )
 from .periods import Period
@@ -126,14 +127,7 @@ def department_performance(
     """`performance.department_performance`, aggregated over the cases."""
     now = now or timezone.now()
     period = Period(start, end)
-    departments = Department.objects.select_related("jurisdiction").order_by("name")
-    if jurisdiction is not None:
-        departments = departments.filter(jurisdiction=jurisdiction)
-    rows = {
-        d.pk: DepartmentFigures(key=d.pk, name=d.name, jurisdiction=d.jurisdiction.name)
-        for d in departments
-        if d.is_active
-    }
+    rows = empty_department_rows(jurisdiction)
     cases = received_cases(period).filter(lead_department__in=list(rows))
     _collect(cases, "lead_department", now, rows)
     # Returns follow the department that returned the case, wherever the case went next.

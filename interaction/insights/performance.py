@@ -404,6 +404,18 @@ def _pending(period: Period, group: str, keys: list[int], now: dt.datetime) -> d
     return found
 
 
+def empty_department_rows(jurisdiction: Jurisdiction | None) -> dict[int, DepartmentFigures]:
+    """A row of zeros per active department (of `jurisdiction`, if given), by name."""
+    departments = Department.objects.select_related("jurisdiction").order_by("name")
+    if jurisdiction is not None:
+        departments = departments.filter(jurisdiction=jurisdiction)
+    return {
+        d.pk: DepartmentFigures(key=d.pk, name=d.name, jurisdiction=d.jurisdiction.name)
+        for d in departments
+        if d.is_active
+    }
+
+
 def department_performance(
     *,
     start: dt.date,
@@ -418,14 +430,7 @@ def department_performance(
     now = now or timezone.now()
     rollups.ensure_fresh()
     period = Period(start, end)
-    departments = Department.objects.select_related("jurisdiction").order_by("name")
-    if jurisdiction is not None:
-        departments = departments.filter(jurisdiction=jurisdiction)
-    rows = {
-        d.pk: DepartmentFigures(key=d.pk, name=d.name, jurisdiction=d.jurisdiction.name)
-        for d in departments
-        if d.is_active
-    }
+    rows = empty_department_rows(jurisdiction)
     keys = list(rows)
     sums: dict[int, dict[str, Any]] = {
         row["department"]: dict(row)

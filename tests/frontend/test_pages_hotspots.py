@@ -271,3 +271,28 @@ def test_the_report_lists_the_hot_issues_in_page_and_excel(
     assert sheet["A1"].value == "热点问题"
     assert sheet["A2"].value == issue.title
     assert sheet["F2"].value == 4
+
+
+def test_a_long_list_pages_and_keeps_its_filter(client: Client, world: World) -> None:
+    now = timezone.now()
+    HotIssue.objects.bulk_create(
+        HotIssue(
+            key=1000 + n,
+            title=f"第{n}个问题",
+            first_at=now,
+            last_at=now,
+            case_count=3,
+            citizen_count=3,
+            status=HotIssue.Status.CONFIRMED,
+            rank_key=float(n),
+        )
+        for n in range(31)
+    )
+    url = reverse("frontend:hot-issues")
+    body = text(page(client, world.leader, url + "?status=confirmed"))
+    assert body.count("data-hot-issue=") == 30
+    assert 'href="?status=confirmed&amp;page=2" rel="next"' in body
+    second = text(page(client, world.leader, url + "?status=confirmed&page=2"))
+    assert second.count("data-hot-issue=") == 1
+    assert "第0个问题" in second
+    assert 'href="?status=confirmed&amp;page=1" rel="prev"' in second
