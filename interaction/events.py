@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from .models import Case
+from .states import Status
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +61,8 @@ def case_event(case: Case, name: str, **extra: Any) -> dict[str, Any]:
         "case_id": case.pk,
         "tracking_no": case.tracking_no,
         "status": case.status,
-        "status_label": str(case.get_status_display()),
+        # The enum, not get_status_display(): that rebuilds a dict of every choice per call.
+        "status_label": str(Status(case.status).label),
         "department_id": case.lead_department_id,
         **extra,
     }

@@ -26,7 +26,7 @@ from ..filters import CaseFilter
 from ..intake import Submission
 from ..models import Case, Kind, Reply, Urgency
 from ..services.intake import case_submit
-from ..states import CLOCK_RUNNING_STATUSES, Action, allowed_actions
+from ..states import CLOCK_RUNNING_STATUSES, Action, Status, allowed_actions
 from .common import (
     DEPARTMENT_ROLES,
     Pagination,
@@ -155,7 +155,7 @@ class CaseListSubmitApi(GenericAPIView):
             {
                 "tracking_no": case.tracking_no,
                 "status": case.status,
-                "status_label": case.get_status_display(),
+                "status_label": Status(case.status).label,
                 "access_token": case.access_token if anonymous else None,
                 "private_link": _private_link(request, case) if anonymous else None,
             }

@@ -40,7 +40,10 @@ def _check_rate(actor: User | None, phone: str) -> None:
         recent = recent.filter(citizen=actor)
     else:
         recent = recent.filter(citizen__isnull=True, contact_phone=phone)
-    if recent.count() >= settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR:
+    limit = settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR
+    # At most `limit` ids rather than COUNT(*): the same answer, and Django builds an aggregate
+    # query at several times the cost of a plain one, on every submission.
+    if len(recent.order_by().values_list("pk", flat=True)[:limit]) >= limit:
         raise RateLimited()
 
 

@@ -55,6 +55,7 @@ def test_citizen_submits_json_and_the_case_is_theirs(world: World):
     assert case.citizen == world.citizen
     assert case.status == Status.SUBMITTED
     assert body["status"] == "submitted"
+    assert body["status_label"] == "Awaiting dispatch"  # Accept-Language: en
     # A registered citizen follows the case from their account: no private link is handed out.
     assert body["access_token"] is None
     assert body["private_link"] is None

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 
 from django.db import transaction
+from django.utils import translation
 
 from interaction import events
+from interaction.models import Case
+from interaction.states import Status
 
 from .scenarios import listen, received
 
@@ -41,3 +44,22 @@ def test_the_background_sender_delivers_everything_once_and_in_order(settings) -
         time.sleep(0.01)
     assert not sender._pending
     assert [m["n"] for m in received(channel)] == list(range(60))
+
+
+def test_a_case_event_carries_the_status_label_in_the_active_language() -> None:
+    case = Case(pk=5, tracking_no="250303ABCDEF", status=Status.SIGNED, lead_department_id=3)
+    with translation.override("en"):
+        english = events.case_event(case, "signed", extra=1)
+    assert english == {
+        "type": "case.event",
+        "event": "signed",
+        "case_id": 5,
+        "tracking_no": "250303ABCDEF",
+        "status": "signed",
+        "status_label": "Signed for",
+        "department_id": 3,
+        "extra": 1,
+    }
+    with translation.override("zh-hans"):
+        assert events.case_event(case, "signed")["status_label"] == str(Status.SIGNED.label)
+        assert events.case_event(case, "signed")["status_label"] != "Signed for"
