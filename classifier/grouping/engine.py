@@ -458,11 +458,18 @@ class GroupingEngine:
         group = self.groups[key]
         idf = self.idf
         sums = group.sums
-        place_cores = set(group.places)
-        ranked = heapq.nsmallest(
-            terms + len(place_cores) + 5, sums, key=lambda w: (-sums[w] * idf(w), w)
-        )
-        top = [w for w in ranked if not any(w in core for core in place_cores)][:terms]
+        # The heaviest words that are not part of a place name, among the first
+        # terms + places + 5. A big group has thousands of place names: look for the words in
+        # one string of them all, and rank only a few more candidates than needed unless too
+        # many of those turn out to be place words.
+        places = "\x00".join(group.places)
+        limit = terms + len(group.places) + 5
+        top: list[str] = []
+        for size in dict.fromkeys((min(limit, terms + 20), limit)):
+            ranked = heapq.nsmallest(size, sums, key=lambda w: (-sums[w] * idf(w), w))
+            top = [w for w in ranked if w not in places][:terms]
+            if len(top) == terms:
+                break
 
         def typical(member: _Member) -> float:
             # Resemblance to the centroid (its norm is the same for every member).

@@ -273,6 +273,31 @@ def test_summary_names_place_words_and_a_typical_member() -> None:
     assert summary.representative_id in (1, 3, 5)
 
 
+def _terms_as_first_written(engine: GroupingEngine, key: int, terms: int = 5) -> list[str]:
+    """The summary's words by the original rule: the first terms + places + 5 by weight, less
+    those inside a place name."""
+    group, idf = engine.groups[key], engine.idf
+    cores = set(group.places)
+    ranked = sorted(group.sums, key=lambda w: (-group.sums[w] * idf(w), w))
+    ranked = ranked[: terms + len(cores) + 5]
+    return [w for w in ranked if not any(w in core for core in cores)][:terms]
+
+
+@pytest.mark.parametrize("extra_places", [0, 3, 40])
+def test_summary_words_follow_the_rule_however_many_places_hold_them(extra_places: int) -> None:
+    engine, _ = regroup(messages())
+    key = engine.group_of[1]
+    group = engine.groups[key]
+    # Place names that swallow the heaviest words: more of them than the first candidates.
+    heaviest = sorted(group.sums, key=lambda w: (-group.sums[w] * engine.idf(w), w))
+    for n, word in enumerate(heaviest[:extra_places]):
+        group.places[f"{word}{n}号院"] += 1
+    expected = _terms_as_first_written(engine, key)
+    summary = engine.summary(key)
+    assert list(summary.terms) == expected
+    assert not any(w in core for w in summary.terms for core in group.places)
+
+
 def test_index_lookups_stay_small() -> None:
     # Sub-linear: a message is scored exactly against at most `max_candidates` groups.
     engine = GroupingEngine(GroupingParams(max_candidates=3))
