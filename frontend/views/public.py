@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
@@ -163,3 +164,8 @@ def notifications_read(request: HttpRequest) -> HttpResponse:
     if count:
         messages.success(request, _("All notifications are marked as read."))
     return redirect("frontend:notifications")
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    """The site's icon, for browsers that ask for /favicon.ico (the admin names none)."""
+    return redirect(static("frontend/icon.svg"), permanent=True)

@@ -209,3 +209,9 @@ def test_static_assets_are_ours(client, world: World):
             content = handle.read()
         assert "https://" not in content
         assert "http://" not in content
+
+
+def test_the_site_icon_is_served_for_browsers_that_ask_for_favicon(client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/frontend/icon.svg"
