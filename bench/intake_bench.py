@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchdb import PG, PY, ROOT, manage, production_env, recreate_database
+from benchdb import PG, PY, ROOT, manage, production_env, recreate_database, timed_manage
 
 DB_NAME = "wenzheng_bench"
 
@@ -323,17 +323,9 @@ def fill_cases(total: int) -> None:
 
 
 def timed_supervise(env: dict[str, str]) -> tuple[float, float, str]:
-    code = (
-        "import resource, subprocess, sys, time; t = time.perf_counter(); "
-        "out = subprocess.run([sys.executable, 'manage.py', 'supervise', '--no-digests'], "
-        "check=True, capture_output=True, text=True).stdout; "
-        "print(time.perf_counter() - t); "
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); print(out.strip())"
-    )
-    out = subprocess.run(
-        [PY, "-c", code], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout.splitlines()
-    return float(out[0]), float(out[1]), out[-1] if len(out) > 2 else ""
+    """(seconds, peak MB, its last line of output) of `manage.py supervise --no-digests`."""
+    seconds, peak_mb, out = timed_manage(env, "supervise", "--no-digests")
+    return seconds, peak_mb, (out.splitlines() or [""])[-1]
 
 
 def bench_supervise(env: dict[str, str], total: int) -> dict[str, float]:
