@@ -111,14 +111,22 @@ class _Sender:
         asyncio.run_coroutine_threadsafe(self._drain(), loop)
 
     async def _drain(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    batch, self._pending = self._pending, []
+                    if not batch:
+                        self._draining = False
+                        return
+                for groups, payload in batch:
+                    await _send_all(groups, payload)
+        except BaseException:
+            # Whatever stopped this drain must not stop delivery for good: the next event
+            # starts a new one (and takes what is still pending with it).
             with self._lock:
-                batch, self._pending = self._pending, []
-                if not batch:
-                    self._draining = False
-                    return
-            for groups, payload in batch:
-                await _send_all(groups, payload)
+                self._draining = False
+            logger.exception("the event sender stopped; it restarts with the next event")
+            raise
 
 
 _sender = _Sender()

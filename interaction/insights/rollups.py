@@ -561,15 +561,14 @@ def inline_limit() -> int:
 def _check() -> dt.datetime | None:
     """Refresh on the spot if few audit rows wait; the moment the figures are true as of."""
     state = RollupState.objects.filter(pk=1).values("last_event_id", "refreshed_at").first()
-    head = CaseEvent.objects.aggregate(m=Max("id"))["m"]
     last = state["last_event_id"] if state else 0
-    if head is None or head <= last:
-        return timezone.now()
     limit = inline_limit()
-    # Count the rows that wait rather than subtract ids: ids are not dense (PostgreSQL
-    # sequences skip the ids of rolled-back transactions, a restored database starts high).
-    waiting = CaseEvent.objects.filter(id__gt=last).order_by("id").values_list("id")
-    if limit and not waiting[limit : limit + 1]:
+    # How many audit rows wait (up to limit + 1), not how far the newest id is: ids are not
+    # dense (PostgreSQL sequences skip the ids of rolled-back transactions).
+    waiting = len(CaseEvent.objects.filter(id__gt=last).values_list("id")[: limit + 1])
+    if not waiting:
+        return timezone.now()
+    if limit and waiting <= limit:
         try:
             result = refresh(wait=False, limit=limit, allow_rebuild=False)
         except DatabaseError:

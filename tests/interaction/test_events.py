@@ -63,3 +63,29 @@ def test_a_case_event_carries_the_status_label_in_the_active_language() -> None:
     with translation.override("zh-hans"):
         assert events.case_event(case, "signed")["status_label"] == str(Status.SIGNED.label)
         assert events.case_event(case, "signed")["status_label"] != "Signed for"
+
+
+def test_the_sender_keeps_delivering_after_a_send_fails(settings, monkeypatch) -> None:
+    settings.WENZHENG_EVENTS_IN_BACKGROUND = True
+    channel = listen("department.8")
+    real = events._send_all
+    calls = {"n": 0}
+
+    async def flaky(groups, payload):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise RuntimeError("the layer broke")
+        await real(groups, payload)
+
+    monkeypatch.setattr(events, "_send_all", flaky)
+    sender = events._Sender()
+    sender.submit(["department.8"], {"type": "case.event", "n": 0})
+    deadline = time.monotonic() + 5
+    while sender._draining and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not sender._draining
+    sender.submit(["department.8"], {"type": "case.event", "n": 1})
+    deadline = time.monotonic() + 5
+    while (sender._pending or sender._draining) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert [m["n"] for m in received(channel)] == [1]

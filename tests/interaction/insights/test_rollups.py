@@ -512,7 +512,7 @@ def test_department_and_district_figures_read_three_queries_each(
     rollups.refresh()
     span = {"start": dt.date(2024, 1, 1), "end": dt.date(2025, 12, 31)}
     with rollups.reading(), django_assert_num_queries(2 + 3 + 3 + 2 + 1 + 1 + 1):
-        # one freshness check (state, last audit row); departments, sums, pending; districts,
+        # one freshness check (state, the audit rows waiting); departments, sums, pending; districts,
         # sums, pending; the trend (received, replied); each breakdown.
         performance.department_performance(**span)
         performance.district_performance(**span)
