@@ -13,13 +13,19 @@ socket's address, so a client cannot pick its own bucket by sending the header.
 
 from __future__ import annotations
 
+import secrets
+import time
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import caches
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+
+from .cache import RedisCache
 
 if TYPE_CHECKING:  # rest_framework.views imports the throttle classes named in the settings
     from rest_framework.views import APIView
@@ -43,58 +49,138 @@ class _Rate(SimpleRateThrottle):
     scope: str | None = None
 
     def get_rate(self) -> str | None:
-        if not self.scope:
-            return None
-        try:
-            return str(api_settings.DEFAULT_THROTTLE_RATES[self.scope])
-        except KeyError as exc:
-            raise ImproperlyConfigured(
-                f"No rate for the throttle scope {self.scope!r} in DEFAULT_THROTTLE_RATES."
-            ) from exc
+        return _configured_rate(self.scope) if self.scope else None
 
 
-class AnonThrottle(_Rate):
-    """Visitors without an account: one bucket per client address (scope `anon`)."""
+class RequestRates(BaseThrottle):
+    """The API's general rates and a view's write rate, checked together.
 
-    scope = "anon"
+    - visitors without an account: one bucket per client address (scope `anon_scope`);
+    - signed-in people and partner systems (session or token): one per account (`user_scope`);
+    - writes (POST/PUT/PATCH/DELETE) to a view that names `write_throttle_scope` (e.g. "submit",
+      "vote", "support"): a stricter rate on top, per account or, for visitors, per address.
+      Reads of the same view are neither counted nor refused.
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if _signed_in(request):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class UserThrottle(_Rate):
-    """Signed-in people and partner systems (session or token): one bucket per account
-    (scope `user`)."""
-
-    scope = "user"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        if not _signed_in(request):
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
-
-
-class WriteThrottle(_Rate):
-    """A stricter rate for one kind of write, on top of the general ones.
-
-    A view names its scope in `write_throttle_scope` (e.g. "submit", "vote", "support"); only
-    POST/PUT/PATCH/DELETE count, so a view that also lists (GET) is not slowed down. The bucket
-    is the account for signed-in people, the client address for visitors.
+    Each bucket keeps the times of its recent requests, as DRF's `SimpleRateThrottle` does
+    (a sliding window); a refused request counts in no bucket. See `record_hit`.
     """
 
-    def allow_request(self, request: Request, view: APIView) -> bool:
-        self.scope = getattr(view, "write_throttle_scope", None)
-        if not self.scope or request.method not in WRITE_METHODS:
-            return True
-        self.rate = self.get_rate()
-        self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request, view)
+    anon_scope = "anon"
+    user_scope = "user"
+    cache_format = SimpleRateThrottle.cache_format
 
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        ident: Any = request.user.pk if _signed_in(request) else self.get_ident(request)
-        return self.cache_format % {"scope": self.scope, "ident": ident}
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def buckets(self, request: Request, view: APIView) -> list[tuple[str, str]]:
+        """(scope, cache key) of every bucket this request counts in."""
+        signed_in = _signed_in(request)
+        ident: Any = request.user.pk if signed_in else self.get_ident(request)
+        scopes = [self.user_scope if signed_in else self.anon_scope]
+        write_scope = getattr(view, "write_throttle_scope", None)
+        if write_scope and request.method in WRITE_METHODS:
+            scopes.append(write_scope)
+        return [(s, self.cache_format % {"scope": s, "ident": ident}) for s in scopes]
+
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        buckets = [(key, *_parse_rate(scope)) for scope, key in self.buckets(request, view)]
+        self._wait = record_hit(buckets, now=time.time())
+        return self._wait is None
+
+    def wait(self) -> float | None:
+        return self._wait
+
+
+Bucket = tuple[str, int, int]  # cache key, requests allowed, in so many seconds
+
+
+def record_hit(buckets: Sequence[Bucket], *, now: float) -> float | None:
+    """Count a request `now` in every bucket if each still has room; else count it nowhere and
+    return the seconds to wait (as DRF: the time left in the fullest window, spread over the
+    requests it still allows).
+
+    With the Redis cache (production) this is one server-side script: one round trip, atomic
+    across workers, each bucket a sorted set of request times. With any other cache (tests, a
+    single process) the same rule over `get_many` / `set_many` of time lists."""
+    if not buckets:
+        return None
+    backend = caches["default"]
+    if isinstance(backend, RedisCache):
+        return _record_hit_in_redis(backend, buckets, now)
+    histories = backend.get_many([key for key, _n, _s in buckets])
+    kept: dict[str, list[float]] = {}
+    waits = []
+    for key, allowed, seconds in buckets:
+        history = [t for t in histories.get(key, ()) if t > now - seconds]
+        if len(history) >= allowed:
+            left = seconds - (now - history[-1]) if history else seconds
+            waits.append(left / max(1, allowed - len(history) + 1))
+        kept[key] = [now, *history]
+    if waits:
+        return max(waits)
+    backend.set_many(kept, timeout=max(seconds for _key, _n, seconds in buckets))
+    return None
+
+
+# KEYS: the buckets' sorted sets. ARGV: now, a unique member for this request, then requests
+# allowed and seconds for each bucket. Returns the wait as a string, or nil when counted.
+_HIT_SCRIPT = """
+local now = tonumber(ARGV[1])
+local wait = -1
+for i, key in ipairs(KEYS) do
+  local allowed = tonumber(ARGV[1 + 2 * i])
+  local seconds = tonumber(ARGV[2 + 2 * i])
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now - seconds)
+  local count = redis.call('ZCARD', key)
+  if count >= allowed then
+    local left = seconds
+    local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]
+    if oldest then left = seconds - (now - tonumber(oldest)) end
+    wait = math.max(wait, left / math.max(1, allowed - count + 1))
+  end
+end
+if wait >= 0 then return tostring(wait) end
+for i, key in ipairs(KEYS) do
+  redis.call('ZADD', key, now, ARGV[2])
+  redis.call('EXPIRE', key, tonumber(ARGV[2 + 2 * i]))
+end
+return nil
+"""
+
+
+def _record_hit_in_redis(
+    backend: RedisCache, buckets: Sequence[Bucket], now: float
+) -> float | None:
+    client = backend._cache.get_client(write=True)
+    script = _scripts.get(id(client))
+    if script is None:
+        script = _scripts[id(client)] = client.register_script(_HIT_SCRIPT)
+    keys = [backend.make_and_validate_key(key) for key, _n, _s in buckets]
+    args: list[str | int] = [repr(now), f"{now!r}:{secrets.token_hex(6)}"]
+    for _key, allowed, seconds in buckets:
+        args += [allowed, seconds]
+    wait = script(keys=keys, args=args)
+    return None if wait is None else float(wait)
+
+
+_scripts: dict[int, Any] = {}
+
+
+def _configured_rate(scope: str) -> str:
+    """A scope's rate ("10/min") in the settings, read when the request comes (DRF binds its
+    settings at import; tests and deployments change them)."""
+    try:
+        return str(api_settings.DEFAULT_THROTTLE_RATES[scope])
+    except KeyError as exc:
+        raise ImproperlyConfigured(
+            f"No rate for the throttle scope {scope!r} in DEFAULT_THROTTLE_RATES."
+        ) from exc
+
+
+def _parse_rate(scope: str) -> tuple[int, int]:
+    """(requests, seconds) of a scope's rate."""
+    allowed, period = _configured_rate(scope).split("/")
+    return int(allowed), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
 class LoginThrottle(_Rate):

@@ -85,6 +85,7 @@ def request_bytes(host: str, port: int, i: int) -> bytes:
     ).encode()
     head = (
         f"POST /api/cases/ HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        f"X-Forwarded-For: {client_address(i)}\r\n"
         f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
         "Accept: application/json\r\nConnection: keep-alive\r\n\r\n"
     ).encode()
@@ -128,9 +129,7 @@ async def drive(
                 # Connecting is part of the request's time (gunicorn's sync workers close
                 # every connection after one response).
                 if connection is None:
-                    connection = await asyncio.open_connection(
-                        "127.0.0.1", port, local_addr=(source_address(i), 0)
-                    )
+                    connection = await asyncio.open_connection("127.0.0.1", port)
                 reader, writer = connection
                 writer.write(payload)
                 await writer.drain()
@@ -150,9 +149,10 @@ async def drive(
     return latencies, statuses, time.perf_counter() - started
 
 
-def source_address(i: int) -> str:
-    """A loopback address of its own for the i-th request: citizens write from many addresses,
-    and the API's per-address throttles (production settings) see them as different people."""
+def client_address(i: int) -> str:
+    """The i-th citizen's address, as the reverse proxy in front of the workers reports it in
+    `X-Forwarded-For` (the server runs with `WENZHENG_NUM_PROXIES=1`, as in production behind
+    nginx): citizens write from many addresses, and the per-address throttles see them apart."""
     return f"127.{1 + i // 64516 % 254}.{1 + i // 254 % 254}.{1 + i % 254}"
 
 
@@ -166,7 +166,7 @@ def _ticks(pid: int) -> float:
 
 def cpu_snapshot(server_pid: int) -> dict[str, float]:
     """CPU seconds so far: the machine (busy time of /proc/stat), the server's workers, this
-    process (the load generator)."""
+    process (the load generator), PostgreSQL's and Redis's processes."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     busy = sum(values) - values[3] - values[4]  # all but idle and iowait
     workers = [
@@ -180,13 +180,21 @@ def cpu_snapshot(server_pid: int) -> dict[str, float]:
         "machine": busy / os.sysconf("SC_CLK_TCK"),
         "workers": sum(_ticks(p) for p in workers),
         "loader": usage.ru_utime + usage.ru_stime,
+        "postgresql": sum(_ticks(p) for p in _pids("postgres")),
+        "redis": sum(_ticks(p) for p in _pids("redis-server")),
     }
 
 
+def _pids(name: str) -> list[int]:
+    found = subprocess.run(["pgrep", "-x", name], capture_output=True, text=True).stdout
+    return [int(p) for p in found.split()]
+
+
 def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """Where the CPU went during the measured run (`other`: PostgreSQL, Redis, the kernel …)."""
+    """Where the CPU went during the measured run (`other`: the kernel's own work, gunicorn's
+    arbiter, everything else on the machine)."""
     spent = {k: after[k] - before[k] for k in before}
-    spent["other"] = spent["machine"] - spent["workers"] - spent["loader"]
+    spent["other"] = spent["machine"] - sum(v for k, v in spent.items() if k != "machine")
     return spent
 
 
@@ -221,6 +229,10 @@ def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, flo
             f"127.0.0.1:{args.port}",
             "--keep-alive",
             "30",
+            "--worker-class",
+            args.worker_class,
+            "--threads",
+            str(args.threads),
             "--log-level",
             "warning",
         ],
@@ -351,12 +363,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--worker-class", default="sync", help="gunicorn's: sync or gthread")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--skip-supervise", action="store_true")
     args = parser.parse_args()
 
-    env = production_env(DB_NAME, label="intake", redis_db=15, pool_max=4)
+    env = production_env(
+        DB_NAME, label="intake", redis_db=15, pool_max=4, WENZHENG_NUM_PROXIES="1"
+    )
     print("preparing database", DB_NAME)
     recreate_database(DB_NAME)
     manage(env, "migrate", "--noinput")

@@ -46,7 +46,12 @@ def record_event(
 def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
     """Several audit rows for `case` in one INSERT (keys as the arguments of record_event; a
     row's `department` defaults to the case's lead department)."""
-    events = [
+    return CaseEvent.objects.bulk_create(audit_rows(case, rows))
+
+
+def audit_rows(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
+    """The unsaved audit rows of `record_events` (intake writes them with the new case)."""
+    return [
         CaseEvent(
             case=case,
             action=row["action"],
@@ -61,7 +66,6 @@ def record_events(case: Case, rows: list[dict[str, Any]]) -> list[CaseEvent]:
         )
         for row in rows
     ]
-    return CaseEvent.objects.bulk_create(events)
 
 
 def transition(

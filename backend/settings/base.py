@@ -168,9 +168,7 @@ REST_FRAMEWORK = {
     # Rates (backend/throttling.py): per IP for visitors, per account for people and partner
     # systems, stricter scopes for writes and sign-in. "N/s", "N/min", "N/hour" or "N/day".
     "DEFAULT_THROTTLE_CLASSES": [
-        "backend.throttling.AnonThrottle",
-        "backend.throttling.UserThrottle",
-        "backend.throttling.WriteThrottle",
+        "backend.throttling.RequestRates",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("WENZHENG_THROTTLE_ANON", default="120/min"),

@@ -91,7 +91,7 @@ class CaseListSubmitApi(GenericAPIView):
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     filterset_class = CaseFilter
     pagination_class = Pagination
-    write_throttle_scope = "submit"  # POST only (backend.throttling.WriteThrottle)
+    write_throttle_scope = "submit"  # POST only (backend.throttling.RequestRates)
     serializer_class = CaseListItemOutput
 
     def get_queryset(self) -> Any:

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from backend.throttling import AnonThrottle, UserThrottle
+from backend.throttling import RequestRates
 
 from .. import similarity
 from ..models import Case
@@ -24,14 +24,11 @@ MIN_QUERY_CHARS = 4
 REPLY_EXCERPT_CHARS = 120
 
 
-class _SimilarAnonThrottle(AnonThrottle):
-    # The write page asks at most once per pause in typing: a rate of its own (settings,
+class _SimilarRates(RequestRates):
+    # The write page asks at most once per pause in typing: rates of their own (settings,
     # WENZHENG_THROTTLE_SIMILAR_*) instead of the general ones.
-    scope = "similar_anon"
-
-
-class _SimilarUserThrottle(UserThrottle):
-    scope = "similar_user"
+    anon_scope = "similar_anon"
+    user_scope = "similar_user"
 
 
 class SimilarQueryInput(serializers.Serializer):
@@ -79,7 +76,7 @@ def similar_rows(subject: str, body: str) -> list[dict[str, Any]]:
 
 class SimilarCasesApi(APIView):
     permission_classes = [AllowAny]
-    throttle_classes = [_SimilarAnonThrottle, _SimilarUserThrottle]
+    throttle_classes = [_SimilarRates]
 
     @extend_schema(
         operation_id="similar_cases",

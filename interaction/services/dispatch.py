@@ -14,13 +14,20 @@ from backend.organisation.models import Category, Department
 
 from ..errors import InvalidTransition, ValidationFailed
 from ..events import case_event, publish_on_commit
-from ..models import Case, ReturnRequest
+from ..models import Case, Notification, ReturnRequest
 from ..permissions import ensure_can
 from ..privacy.services import published_text_refresh
 from ..states import TERMINAL_STATUSES, Action
 from ..workflow import apply_transition, record_event, transition
 from .common import lock_case, publish, start_clock
-from .notifications import notify_citizen, notify_department, render
+from .notifications import (
+    department_user_ids,
+    notifications_new,
+    notifications_publish,
+    notify_citizen,
+    notify_department,
+    render,
+)
 
 
 def _assign(
@@ -41,18 +48,33 @@ def _assign(
     return fields
 
 
-def announce_dispatch(case: Case, *, groups: Sequence[str] | None = None) -> None:
+def announce_dispatch(
+    case: Case,
+    *,
+    groups: Sequence[str] | None = None,
+    saved_notifications: Sequence[Notification] | None = None,
+) -> None:
     """Notify the lead department of a dispatched (saved) case; the event goes after commit to
-    `groups` (default: everyone who follows the case)."""
-    notify_department(
-        case,
-        verb="dispatched",
-        text=render(_("New case %(no)s: %(subject)s"), no=case.tracking_no, subject=case.subject),
-    )
+    `groups` (default: everyone who follows the case). Intake writes the notifications of
+    `dispatch_notifications` with the new case and passes them saved."""
+    if saved_notifications is None:
+        saved_notifications = dispatch_notifications(case)
+        Notification.objects.bulk_create(saved_notifications)
+    notifications_publish(saved_notifications)
     if groups is None:
         publish(case, "dispatched")
     else:
         publish_on_commit(groups, case_event(case, "dispatched"))
+
+
+def dispatch_notifications(case: Case) -> list[Notification]:
+    """The lead department's unsaved "new case" notifications."""
+    return notifications_new(
+        user_ids=department_user_ids(case.lead_department_id),
+        case=case,
+        verb="dispatched",
+        text=render(_("New case %(no)s: %(subject)s"), no=case.tracking_no, subject=case.subject),
+    )
 
 
 def dispatch_locked(

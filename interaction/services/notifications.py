@@ -26,23 +26,30 @@ logger = logging.getLogger(__name__)
 
 def notify(*, user_ids: Iterable[int], case: Case | None, verb: str, text: str) -> int:
     """Create one in-app notification per user and push it to their live stream after commit."""
-    ids = sorted(set(user_ids))
-    if not ids:
-        return 0
-    Notification.objects.bulk_create(
-        [Notification(recipient_id=uid, case=case, verb=verb, text=text[:300]) for uid in ids]
-    )
-    for uid in ids:
+    rows = notifications_new(user_ids=user_ids, case=case, verb=verb, text=text)
+    if rows:
+        Notification.objects.bulk_create(rows)
+        notifications_publish(rows)
+    return len(rows)
+
+
+def notifications_new(
+    *, user_ids: Iterable[int], case: Case | None, verb: str, text: str
+) -> list[Notification]:
+    """The unsaved notifications of `notify`, one per user (intake writes them with its case)."""
+    return [
+        Notification(recipient_id=uid, case=case, verb=verb, text=text[:300])
+        for uid in sorted(set(user_ids))
+    ]
+
+
+def notifications_publish(rows: Iterable[Notification]) -> None:
+    """Push saved notifications to their recipients' live streams after commit."""
+    for row in rows:
         publish_on_commit(
-            [user_group(uid)],
-            {
-                "type": "notification",
-                "verb": verb,
-                "text": text[:300],
-                "case_id": case.pk if case else None,
-            },
+            [user_group(row.recipient_id)],
+            {"type": "notification", "verb": row.verb, "text": row.text, "case_id": row.case_id},
         )
-    return len(ids)
 
 
 def department_user_ids(department_id: int | None, *, position: str | None = None) -> list[int]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import DatabaseError
+from django.db import DatabaseError, connection
 from django.utils import translation
 from PIL import Image
 
@@ -246,14 +247,18 @@ def test_a_case_the_machine_is_sure_about_is_written_dispatched_in_one_go(
     request.addfinalizer(refcache.clear)
     submit(world.other_citizen)  # warms the caches (calendar, policies, department members)
     dispatchers, department = listen("role.dispatcher"), listen(f"department.{world.city_roads.pk}")
-    # The hourly limit's count, the case, its audit rows, the department's notifications (and
-    # SQLite's savepoint pair around the atomic block): no UPDATE after the INSERT.
+    # The hourly limit's count, then the case, its audit rows and the department's
+    # notifications: one statement on PostgreSQL, three INSERTs on SQLite (in a savepoint here,
+    # inside the test's transaction); no UPDATE after the INSERT.
     with (
         django_assert_max_num_queries(6) as queries,
         django_capture_on_commit_callbacks(execute=True),
     ):
         case = submit(world.citizen)
-    assert not any(q["sql"].startswith("UPDATE") for q in queries.captured_queries)
+    statements = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
+    assert "UPDATE" not in statements
+    if connection.vendor == "postgresql":
+        assert statements == ["SELECT", "SAVEPOINT", "WITH", "RELEASE"]
     case.refresh_from_db()
     assert (case.status, case.lead_department, case.category) == (
         Status.DISPATCHED,
@@ -279,15 +284,23 @@ def test_a_case_the_machine_is_sure_about_is_written_dispatched_in_one_go(
     assert received(dispatchers) == []
 
 
+def notifications_unavailable(monkeypatch) -> None:
+    """Writing a case fails whenever notifications go with it (as if their table were down)."""
+    real = intake_service.insert_together
+
+    def failing(parent: Case, children: list[tuple[str, list[Any]]]) -> None:
+        if any(isinstance(row, Notification) for _name, rows in children for row in rows):
+            raise DatabaseError("notification table unavailable")
+        real(parent, children)
+
+    monkeypatch.setattr(intake_service, "insert_together", failing)
+
+
 def test_a_failing_dispatch_leaves_the_message_in_the_dispatchers_queue(
     world: World, monkeypatch, caplog
 ) -> None:
     monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
-
-    def broken(case: Case) -> None:
-        raise DatabaseError("notification table unavailable")
-
-    monkeypatch.setattr(intake_service, "announce_dispatch", broken)
+    notifications_unavailable(monkeypatch)
     case = submit(world.citizen)
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED
@@ -302,12 +315,27 @@ def test_a_failing_dispatch_leaves_the_message_in_the_dispatchers_queue(
 
 def test_a_failing_dispatch_keeps_the_attachments(world: World, monkeypatch) -> None:
     monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
-    monkeypatch.setattr(
-        intake_service,
-        "announce_dispatch",
-        lambda case: (_ for _ in ()).throw(DatabaseError("down")),
-    )
+    notifications_unavailable(monkeypatch)
     case = submit(world.citizen, files=[upload("photo.png", png_bytes(), "image/png")])
     attachment = Attachment.objects.get(case=case)
     assert attachment.file.read() == png_bytes()
     assert attachment.size == len(png_bytes())
+
+
+def test_a_tracking_number_drawn_twice_is_drawn_again(world: World, monkeypatch) -> None:
+    monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
+    first = submit(world.citizen)
+    numbers = iter([first.tracking_no, "261207ZZZZZZ"])
+    monkeypatch.setattr(intake_service, "new_tracking_no", lambda: next(numbers))
+    events_before = CaseEvent.objects.count()
+    second = submit(world.other_citizen)
+    assert second.tracking_no == "261207ZZZZZZ"
+    assert Case.objects.count() == 2
+    # The failed try left nothing behind: the new case's rows, once each.
+    assert CaseEvent.objects.count() - events_before == 3
+    assert list(second.events.values_list("action", flat=True)) == [
+        "submitted",
+        "classified",
+        "dispatch",
+    ]
+    assert Notification.objects.filter(case=second, verb="dispatched").count() == 2
