@@ -370,9 +370,7 @@ def main() -> None:
     parser.add_argument("--skip-supervise", action="store_true")
     args = parser.parse_args()
 
-    env = production_env(
-        DB_NAME, label="intake", redis_db=15, pool_max=4, WENZHENG_NUM_PROXIES="1"
-    )
+    env = production_env(DB_NAME, label="intake", redis_db=15, pool_max=4, WENZHENG_NUM_PROXIES="1")
     print("preparing database", DB_NAME)
     recreate_database(DB_NAME)
     manage(env, "migrate", "--noinput")
