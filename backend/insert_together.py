@@ -89,7 +89,7 @@ def _values(obj: Model, fields: Sequence[Field], connection: BaseDatabaseWrapper
     return [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
 
 
-def q(name: str | None) -> str:
+def _q(name: str | None) -> str:
     """A quoted SQL name, as PostgreSQL's `quote_name`."""
     return f'"{name}"'
 
@@ -105,23 +105,23 @@ def _statement(shape: tuple[type[Model], tuple[tuple[type[Model], str, int], ...
     parent, groups = shape
 
     def columns(fields: Sequence[Field]) -> str:
-        return ", ".join(q(f.column) for f in fields)
+        return ", ".join(_q(f.column) for f in fields)
 
     def placeholders(n: int) -> str:
         return ", ".join(["%s"] * n)
 
     meta = parent._meta
-    pk = q(meta.pk.column)
+    pk = _q(meta.pk.column)
     fields = _columns(parent)
-    insert = f"INSERT INTO {q(meta.db_table)} ({columns(fields)})"
+    insert = f"INSERT INTO {_q(meta.db_table)} ({columns(fields)})"
     parts = [f"p AS ({insert} VALUES ({placeholders(len(fields))}) RETURNING {pk})"]
     selects = [f"SELECT 0 AS g, {pk} AS id FROM p"]  # noqa: S608
     for n, (model, name, count) in enumerate(groups, start=1):
         child_fields = _columns(model, skip=name)
-        link = q(_field(model, name).column)
+        link = _q(_field(model, name).column)
         row = f"((SELECT {pk} FROM p), {placeholders(len(child_fields))})"  # noqa: S608
-        child_pk = q(model._meta.pk.column)
-        insert = f"INSERT INTO {q(model._meta.db_table)} ({link}, {columns(child_fields)})"
+        child_pk = _q(model._meta.pk.column)
+        insert = f"INSERT INTO {_q(model._meta.db_table)} ({link}, {columns(child_fields)})"
         values = ", ".join([row] * count)
         parts.append(f"c{n} AS ({insert} VALUES {values} RETURNING {child_pk})")
         selects.append(f"SELECT {n}, {child_pk} FROM c{n}")  # noqa: S608

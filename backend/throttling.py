@@ -43,15 +43,6 @@ def _signed_in(request: Request) -> bool:
     return bool(user is not None and user.is_authenticated)
 
 
-class _Rate(SimpleRateThrottle):
-    """Reads its rate from the settings when the request comes (DRF binds them at import)."""
-
-    scope: str | None = None
-
-    def get_rate(self) -> str | None:
-        return _configured_rate(self.scope) if self.scope else None
-
-
 class RequestRates(BaseThrottle):
     """The API's general rates and a view's write rate, checked together.
 
@@ -183,10 +174,9 @@ def _parse_rate(scope: str) -> tuple[int, int]:
     return int(allowed), {"s": 1, "m": 60, "h": 3600, "d": 86400}[period[0]]
 
 
-class LoginThrottle(_Rate):
-    """Sign-in attempts through the API, per client address (scope `login`)."""
+class LoginThrottle(RequestRates):
+    """Sign-in attempts through the API, per client address (scope `login`), whether or not
+    the request carries an account."""
 
-    scope = "login"
-
-    def get_cache_key(self, request: Request, view: APIView) -> str | None:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    def buckets(self, request: Request, view: APIView) -> list[tuple[str, str]]:
+        return [("login", self.cache_format % {"scope": "login", "ident": self.get_ident(request)})]

@@ -49,7 +49,7 @@ def _check_rate(actor: User | None, phone: str) -> None:
         writer, value = "citizen_id IS NULL AND contact_phone = %s", phone
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id FROM interaction_case WHERE {writer} AND created_at >= %s LIMIT %s",  # noqa: S608
+            f"SELECT id FROM {Case._meta.db_table} WHERE {writer} AND created_at >= %s LIMIT %s",  # noqa: S608
             [value, since, limit],
         )
         if len(cursor.fetchall()) >= limit:
