@@ -22,7 +22,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from classifier.char_ngrams import CharNgramTfidf, tfidf_csr
+from classifier.char_ngrams import CharNgramTfidf, SparseRows, hstack_rows, tfidf_rows
 from classifier.tokenizer import normalize, token_bags
 
 Vectorizer: TypeAlias = TfidfVectorizer | CharNgramTfidf
@@ -143,20 +143,28 @@ class MessageFeatures:
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         return self._transform_prepared(self.prepare(texts))
 
+    def transform_rows(self, texts: Sequence[str]) -> SparseRows:
+        """:meth:`transform` as plain CSR parts (no scipy matrix built: cheaper for one text)."""
+        return self._rows_prepared(self.prepare(texts))
+
     def _transform_prepared(self, prepared: _Prepared) -> sp.csr_matrix:
-        blocks: list[Any] = []
+        return self._rows_prepared(prepared).to_csr()
+
+    def _rows_prepared(self, prepared: _Prepared) -> SparseRows:
+        blocks: list[SparseRows] = []
         for name, weight in self._weights().items():
             if weight == 0.0:
                 continue
             block = _transform_block(self.vectorizers[name], getattr(prepared, name))
             if weight != 1.0:
-                block.data *= np.float32(weight)
+                block.data[...] *= np.float32(weight)
             blocks.append(block)
-        return sp.csr_matrix(sp.hstack(blocks, format="csr", dtype=np.float32))
+        return hstack_rows(blocks)
 
-    def known_word_counts(self, x: sp.csr_matrix) -> npt.NDArray[np.int64]:
-        """Distinct in-vocabulary words per row of a matrix made by :meth:`transform`."""
-        n_rows = x.shape[0]
+    def known_word_counts(self, x: sp.csr_matrix | SparseRows) -> npt.NDArray[np.int64]:
+        """Distinct in-vocabulary words per row of a matrix made by :meth:`transform` (or of
+        the parts made by :meth:`transform_rows`)."""
+        n_rows = x.shape[0] if isinstance(x, sp.csr_matrix) else x.n_rows
         if self.weights.words == 0.0:
             return np.zeros(n_rows, dtype=np.int64)
         n_words = _size(self.vectorizers["words"])  # the first block
@@ -187,13 +195,13 @@ class MessageFeatures:
         )
 
 
-def _transform_block(vectorizer: Vectorizer, items: Any) -> sp.csr_matrix:
+def _transform_block(vectorizer: Vectorizer, items: Any) -> SparseRows:
     if isinstance(vectorizer, CharNgramTfidf):
-        return vectorizer.transform(items)
+        return vectorizer.transform_rows(items)
     return _transform_words(vectorizer, items)
 
 
-def _transform_words(vectorizer: TfidfVectorizer, token_lists: list[list[str]]) -> sp.csr_matrix:
+def _transform_words(vectorizer: TfidfVectorizer, token_lists: list[list[str]]) -> SparseRows:
     """``vectorizer.transform`` for a fitted TfidfVectorizer(analyzer=_identity, sublinear_tf=True,
     norm="l2") over token lists, without scikit-learn's per-document Python loop."""
     vocabulary: dict[str, int] = vectorizer.vocabulary_
@@ -202,7 +210,7 @@ def _transform_words(vectorizer: TfidfVectorizer, token_lists: list[list[str]]) 
     columns = np.fromiter(flat, dtype=np.int64, count=len(flat))
     rows = np.repeat(np.arange(len(token_lists)), [len(tokens) for tokens in token_lists])
     known = columns >= 0
-    return tfidf_csr(
+    return tfidf_rows(
         rows[known],
         columns[known],
         len(token_lists),

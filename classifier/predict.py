@@ -1,8 +1,9 @@
 """Prediction: never raises on odd input, and is cheap for one message.
 
 The linear and naive Bayes scores are sparse-times-dense products with the Fortran-ordered
-coefficients (no scikit-learn call per message), then the calibration (a small softmax). Long
-batches are processed in chunks of :data:`CHUNK_SIZE` messages.
+coefficients (no scikit-learn call per message), then the calibration (a small softmax); one
+message (intake) is scored from the coefficients of its own columns, with no scipy matrix built.
+Long batches are processed in chunks of :data:`CHUNK_SIZE` messages.
 
 Confidence rules for weak input:
 - nothing left after normalisation (empty, whitespace, emoji, punctuation): confidence 0.0;
@@ -79,8 +80,8 @@ class Predictor:
 
     def _predict_chunk(self, texts: list[str]) -> list[Prediction]:
         features = self.model.features
-        x = features.transform(texts)
-        proba = self.model.calibrated(self.model.decision_scores(x))
+        x = features.transform_rows(texts)
+        proba = self.model.calibrated(self.model.row_scores(x))
         has_features = np.diff(x.indptr) > 0
         # Fewer known words than min_known_words scales the confidence down.
         factor = np.minimum(1.0, features.known_word_counts(x) / self.min_known_words)

@@ -7,11 +7,18 @@ from collections import Counter
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from classifier import tokenizer
-from classifier.char_ngrams import CharNgramTfidf, _HashTable
-from classifier.features import _identity, _transform_words
+from classifier.char_ngrams import CharNgramTfidf, _HashTable, hstack_rows
+from classifier.features import (
+    MessageFeatures,
+    _identity,
+    _transform_block,
+    _transform_words,
+    compose_text,
+)
 from classifier.predict import Predictor
 from classifier.train import TrainedModel
 from tests.classifier.test_tokenizer import SENTENCES
@@ -94,7 +101,9 @@ def test_word_block_equals_scikit_learn_transform() -> None:
     vectorizer = TfidfVectorizer(analyzer=_identity, sublinear_tf=True, dtype=np.float32)
     vectorizer.fit(token_lists[:4])
     expected = vectorizer.transform(token_lists).toarray()
-    assert np.allclose(_transform_words(vectorizer, token_lists).toarray(), expected, atol=1e-6)
+    assert np.allclose(
+        _transform_words(vectorizer, token_lists).to_csr().toarray(), expected, atol=1e-6
+    )
 
 
 def test_trained_model_stacks_naive_bayes(trained: TrainedModel) -> None:
@@ -111,3 +120,23 @@ def test_model_saved_before_stacking_still_predicts(trained: TrainedModel) -> No
     prediction = Predictor(old).predict("A市噪音扰民问题，餐饮油烟很严重")
     assert prediction.label in trained.labels
     assert 0.0 < prediction.confidence <= 1.0
+
+
+def test_joined_rows_equal_scipy_hstack() -> None:
+    """hstack_rows (the blocks of a message's features joined as plain arrays) gives the
+    matrix scipy.sparse.hstack gives, for one row and for several (empty ones included)."""
+    messages = [compose_text(text[:8], text) for text in TEXTS]
+    ours = MessageFeatures().fit(messages)
+    for texts in (messages, messages[:1], ["", messages[0], "", TEXTS[1]]):
+        prepared = ours.prepare(texts)
+        blocks = [
+            _transform_block(ours.vectorizers[name], getattr(prepared, name))
+            for name in ("words", "subject_words", "chars", "subject_chars")
+        ]
+        joined = hstack_rows(blocks)
+        expected = sp.hstack([b.to_csr() for b in blocks], format="csr")
+        assert joined.n_rows == expected.shape[0] == len(texts)
+        assert joined.n_columns == expected.shape[1]
+        assert np.array_equal(joined.indptr, expected.indptr)
+        assert np.array_equal(joined.indices, expected.indices)
+        assert np.array_equal(joined.data, expected.data)
