@@ -3,45 +3,78 @@
 Intake writes a case, its audit rows and its department's notifications for every message a
 citizen sends. Through the ORM that is BEGIN, three INSERTs and COMMIT, five round trips, and
 Django compiles each INSERT anew. On PostgreSQL `insert_together` sends one statement of
-data-modifying CTEs instead (atomic on its own) whose SQL text is built once per shape and
-reused; the values go through each field's own `pre_save` and `get_db_prep_save`, as `save()`
-and `bulk_create()` do, so what is stored is the same. Elsewhere (SQLite) it is `save()` and
-`bulk_create()` in a transaction. Signals are not sent (`bulk_create` sends none either): use it
-only for models that do not rely on them. `tests/backend/test_insert_together.py` compares both.
+data-modifying CTEs instead (atomic on its own) whose SQL text is built once per model set and
+reused. The values go through each field's own `pre_save` and `get_db_prep_save`, as `save()`
+and `bulk_create()` do, and travel as one JSON document per table that PostgreSQL types by the
+table's own row type (`json_populate_record[set]`), so what is stored is the same, and the
+statement has a handful of parameters however many rows it writes (psycopg then reuses its
+parsing of the statement, and quotes a few long strings instead of a hundred values).
+
+An optional condition (`only_if`) is checked in the same statement: nothing is written when it
+does not hold (intake's hourly limit per writer costs no extra round trip).
+
+Elsewhere (SQLite) it is `save()` and `bulk_create()` in a transaction, after a SELECT of the
+condition. Signals are not sent (`bulk_create` sends none either): use it only for models that
+do not rely on them. `tests/backend/test_insert_together.py` compares both.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
+import math
+import uuid
 from collections.abc import Sequence
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, cast
 
 from django.db import connections, router, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Field, Model
+from psycopg.types.json import Json, Jsonb
+
+Condition = tuple[str, Sequence[Any]]  # SQL of a boolean expression, its parameters
 
 
-def insert_together(parent: Model, children: Sequence[tuple[str, Sequence[Model]]]) -> None:
+def insert_together(
+    parent: Model,
+    children: Sequence[tuple[str, Sequence[Model]]],
+    *,
+    only_if: Condition | None = None,
+) -> bool:
     """INSERT unsaved `parent`, then each group of unsaved children whose foreign key `name`
-    points at it (e.g. `("case", events)`); sets every primary key, as `bulk_create` does."""
+    points at it (e.g. `("case", events)`); sets every primary key, as `bulk_create` does.
+
+    `only_if`: a condition in SQL (portable to every database in use) checked when writing;
+    if it does not hold nothing is written and False is returned. True once written."""
     using = router.db_for_write(type(parent), instance=parent)
     connection = connections[using]
     groups = [(name, list(rows)) for name, rows in children if rows]
     if connection.vendor != "postgresql":
         with transaction.atomic(using=using):
+            if only_if is not None and not _holds(connection, only_if):
+                return False
             parent.save(force_insert=True, using=using)
             for name, rows in groups:
                 for row in rows:
                     setattr(row, name, parent)
                 type(rows[0])._default_manager.using(using).bulk_create(rows)
-        return
-    shape = (type(parent), tuple((type(rows[0]), name, len(rows)) for name, rows in groups))
+        return True
+    shape = (
+        type(parent),
+        tuple((type(rows[0]), name) for name, rows in groups),
+        only_if[0] if only_if is not None else None,
+    )
     sql = _statement(shape)
-    params: list[Any] = _values(parent, _columns(type(parent)), connection)
+    params: list[Any] = [_document(parent, _columns(type(parent)), connection)]
+    if only_if is not None:
+        params += only_if[1]  # the condition is part of the parent's INSERT
     for name, rows in groups:
+        fields = _columns(type(rows[0]), skip=name)
         for row in rows:
             setattr(row, name, parent)  # the object now; its id comes from the statement
-            params += _values(row, _columns(type(row), skip=name), connection)
+        params.append(_documents(rows, fields, connection))
     if connection.in_atomic_block:
         # Inside a transaction: a savepoint, so that a failure (say, a tracking number drawn
         # twice) leaves the caller's transaction usable for another try.
@@ -49,13 +82,26 @@ def insert_together(parent: Model, children: Sequence[tuple[str, Sequence[Model]
             ids = _execute(connection, sql, params)
     else:
         ids = _execute(connection, sql, params)
+    if not ids:
+        return False
     (parent.pk,) = ids[0]
     _saved(parent, using)
     for n, (name, rows) in enumerate(groups, start=1):
-        for row, pk in zip(rows, ids[n], strict=True):
+        # Keys come from a sequence in the order the rows were inserted, which is the order
+        # of the JSON array.
+        for row, pk in zip(rows, sorted(ids[n]), strict=True):
             setattr(row, _field(type(row), name).attname, parent.pk)
             row.pk = pk
             _saved(row, using)
+    return True
+
+
+def _holds(connection: BaseDatabaseWrapper, condition: Condition) -> bool:
+    sql, params = condition
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT CASE WHEN {sql} THEN 1 ELSE 0 END", list(params))  # noqa: S608
+        row = cursor.fetchone()
+    return bool(row and row[0])
 
 
 def _saved(obj: Model, using: str) -> None:
@@ -64,7 +110,7 @@ def _saved(obj: Model, using: str) -> None:
 
 
 def _execute(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> dict[int, list[int]]:
-    """The new primary keys by group (0: the parent), each group in the order of its rows."""
+    """The new primary keys by group (0: the parent); empty if nothing was written."""
     ids: dict[int, list[int]] = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -85,8 +131,39 @@ def _columns(model: type[Model], skip: str | None = None) -> tuple[Field, ...]:
     )
 
 
-def _values(obj: Model, fields: Sequence[Field], connection: BaseDatabaseWrapper) -> list[Any]:
-    return [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+def _row(obj: Model, fields: Sequence[Field], connection: BaseDatabaseWrapper) -> dict[Any, Any]:
+    return {
+        f.column: _json_value(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
+        for f in fields
+    }
+
+
+def _document(obj: Model, fields: Sequence[Field], connection: BaseDatabaseWrapper) -> str:
+    return json.dumps(_row(obj, fields, connection), ensure_ascii=False)
+
+
+def _documents(
+    rows: Sequence[Model], fields: Sequence[Field], connection: BaseDatabaseWrapper
+) -> str:
+    return json.dumps([_row(row, fields, connection) for row in rows], ensure_ascii=False)
+
+
+def _json_value(value: Any) -> Any:
+    """A database-ready value as JSON that PostgreSQL reads back into the column's type (a
+    JSON string goes through the type's own input function)."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value).replace("inf", "Infinity")
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Json | Jsonb):  # a JSONField's value, adapted with its encoder
+        return json.loads((value.dumps or json.dumps)(value.obj))
+    if isinstance(value, Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.timedelta):
+        return f"{value.total_seconds()!r} seconds"
+    raise TypeError(f"insert_together cannot send a {type(value).__name__} value")
 
 
 def _q(name: str | None) -> str:
@@ -99,30 +176,37 @@ def _field(model: type[Model], name: str) -> Field:
 
 
 @lru_cache(maxsize=64)
-def _statement(shape: tuple[type[Model], tuple[tuple[type[Model], str, int], ...]]) -> str:
-    """The SQL of one shape. Only names from the models' metadata go into the text (S608 below);
-    every value is a placeholder."""
-    parent, groups = shape
+def _statement(shape: tuple[type[Model], tuple[tuple[type[Model], str], ...], str | None]) -> str:
+    """The SQL for a parent model, its child groups (model, link) and a condition. Only names
+    from the models' metadata and the caller's condition go into the text (S608 below); every
+    value is a parameter: the parent's row as a JSON object, the condition's parameters, then
+    each group's rows as a JSON array."""
+    parent, groups, condition = shape
 
-    def columns(fields: Sequence[Field]) -> str:
-        return ", ".join(_q(f.column) for f in fields)
-
-    def placeholders(n: int) -> str:
-        return ", ".join(["%s"] * n)
+    def columns(fields: Sequence[Field], prefix: str = "") -> str:
+        return ", ".join(prefix + _q(f.column) for f in fields)
 
     meta = parent._meta
+    table = _q(meta.db_table)
     pk = _q(meta.pk.column)
     fields = _columns(parent)
-    insert = f"INSERT INTO {_q(meta.db_table)} ({columns(fields)})"
-    parts = [f"p AS ({insert} VALUES ({placeholders(len(fields))}) RETURNING {pk})"]
+    where = f" WHERE {condition}" if condition else ""
+    parts = [
+        f"p AS (INSERT INTO {table} ({columns(fields)}) "  # noqa: S608
+        f"SELECT {columns(fields)} FROM json_populate_record(NULL::{table}, %s::json){where} "
+        f"RETURNING {pk})"
+    ]
     selects = [f"SELECT 0 AS g, {pk} AS id FROM p"]  # noqa: S608
-    for n, (model, name, count) in enumerate(groups, start=1):
+    for n, (model, name) in enumerate(groups, start=1):
         child_fields = _columns(model, skip=name)
+        child_table = _q(model._meta.db_table)
         link = _q(_field(model, name).column)
-        row = f"((SELECT {pk} FROM p), {placeholders(len(child_fields))})"  # noqa: S608
         child_pk = _q(model._meta.pk.column)
-        insert = f"INSERT INTO {_q(model._meta.db_table)} ({link}, {columns(child_fields)})"
-        values = ", ".join([row] * count)
-        parts.append(f"c{n} AS ({insert} VALUES {values} RETURNING {child_pk})")
+        parts.append(
+            f"c{n} AS (INSERT INTO {child_table} ({link}, {columns(child_fields)}) "  # noqa: S608
+            f"SELECT p.{pk}, {columns(child_fields, 'r.')} FROM p, "
+            f"json_populate_recordset(NULL::{child_table}, %s::json) AS r "
+            f"RETURNING {child_pk})"
+        )
         selects.append(f"SELECT {n}, {child_pk} FROM c{n}")  # noqa: S608
     return "WITH " + ", ".join(parts) + " " + " UNION ALL ".join(selects)

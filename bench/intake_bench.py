@@ -216,30 +216,50 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise SystemExit(f"server on port {port} did not start")
 
 
-def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
-    server = subprocess.Popen(
-        [
+def server_command(args: argparse.Namespace) -> list[str]:
+    """The WSGI server, as the README recommends for production (gunicorn), or granian."""
+    if args.server == "granian":
+        return [
             PY,
             "-m",
-            "gunicorn",
-            "backend.wsgi",
-            "-w",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--workers",
             str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--keep-alive",
-            "30",
-            "--worker-class",
-            args.worker_class,
-            "--threads",
+            "--blocking-threads",
             str(args.threads),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.port),
+            "--no-ws",
             "--log-level",
             "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+            "backend.wsgi:application",
+        ]
+    return [
+        PY,
+        "-m",
+        "gunicorn",
+        "backend.wsgi",
+        "-w",
+        str(args.workers),
+        "-b",
+        f"127.0.0.1:{args.port}",
+        "--keep-alive",
+        "30",
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--log-level",
+        "warning",
+    ]
+
+
+def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
+    server = subprocess.Popen(server_command(args), cwd=ROOT, env=env, start_new_session=True)
     try:
         wait_for(args.port)
         asyncio.run(drive(args.port, args.warmup, args.concurrency))
@@ -254,7 +274,7 @@ def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, flo
     ok = statuses.get(201, 0)
     print(
         f"submit: {args.requests} requests, concurrency {args.concurrency}, "
-        f"{args.workers} gunicorn workers: statuses {statuses}"
+        f"{args.workers} {args.server} workers: statuses {statuses}"
     )
     print(
         "submit: CPU ms per request: "
@@ -363,6 +383,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"])
     parser.add_argument("--worker-class", default="sync", help="gunicorn's: sync or gthread")
     parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
     parser.add_argument("--port", type=int, default=8765)

@@ -119,3 +119,40 @@ def test_a_failure_writes_nothing_and_leaves_the_transaction_usable(world: World
         duplicate.tracking_no = "T0005"
         insert_together(duplicate, [("case", rows)])
     assert CaseEvent.objects.filter(case__tracking_no="T0005").count() == 2
+
+
+def test_nothing_is_written_when_the_condition_does_not_hold(world: World) -> None:
+    table = Case._meta.db_table
+    unused = (f"(SELECT COUNT(*) FROM {table} WHERE tracking_no = %s) = 0", ["T0006"])  # noqa: S608
+    first = new_case(world, "T0006")
+    assert insert_together(first, [("case", children(world, first)[0])], only_if=unused)
+    counts = (Case.objects.count(), CaseEvent.objects.count(), Notification.objects.count())
+
+    second = new_case(world, "T0007")
+    events, notes = children(world, second)
+    assert not insert_together(second, [("case", events), ("case", notes)], only_if=unused)
+    assert (Case.objects.count(), CaseEvent.objects.count(), Notification.objects.count()) == (
+        counts
+    )
+    assert second.pk is None
+    assert second._state.adding
+    assert all(row.pk is None for row in [*events, *notes])
+
+
+def test_values_travel_as_json_the_columns_read_back() -> None:
+    import datetime
+    from decimal import Decimal
+
+    from psycopg.types.json import Jsonb
+
+    from backend.insert_together import _json_value
+
+    moment = datetime.datetime(2026, 12, 7, 8, 30, tzinfo=datetime.UTC)
+    assert _json_value(moment) == "2026-12-07T08:30:00+00:00"
+    assert _json_value(datetime.date(2026, 12, 7)) == "2026-12-07"
+    assert _json_value(Decimal("0.10")) == "0.10"
+    assert _json_value(float("inf")) == "Infinity"
+    assert _json_value(datetime.timedelta(days=1, seconds=1)) == "86401.0 seconds"
+    assert _json_value(Jsonb({"a": ["引号 ' %"]})) == {"a": ["引号 ' %"]}
+    with pytest.raises(TypeError, match="cannot send a bytes value"):
+        _json_value(b"\x00")

@@ -171,6 +171,25 @@ def test_too_many_messages_per_hour(world: World, monkeypatch, settings) -> None
     submit(world.citizen)
 
 
+def test_a_message_over_the_limit_writes_nothing_even_when_it_would_be_dispatched(
+    world: World, monkeypatch, settings, caplog, django_capture_on_commit_callbacks
+) -> None:
+    """The limit is checked as the case is written: a message the machine would dispatch is
+    refused whole (no case, audit row, notification or event), not sent to the queue."""
+    settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR = 1
+    monkeypatch.setattr(routing_service, "decide", lambda case, **_: sure_decision(world))
+    submit(world.citizen)
+    counts = (Case.objects.count(), CaseEvent.objects.count(), Notification.objects.count())
+    department = listen(f"department.{world.city_roads.pk}")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RateLimited):
+        submit(world.citizen)
+    assert (Case.objects.count(), CaseEvent.objects.count(), Notification.objects.count()) == (
+        counts
+    )
+    assert received(department) == []
+    assert "auto-dispatch" not in caplog.text  # refused, not taken for a failed dispatch
+
+
 def test_without_a_classifier_the_case_waits_in_the_dispatchers_queue(
     world: World, settings
 ) -> None:
@@ -247,9 +266,9 @@ def test_a_case_the_machine_is_sure_about_is_written_dispatched_in_one_go(
     request.addfinalizer(refcache.clear)
     submit(world.other_citizen)  # warms the caches (calendar, policies, department members)
     dispatchers, department = listen("role.dispatcher"), listen(f"department.{world.city_roads.pk}")
-    # The hourly limit's count, then the case, its audit rows and the department's
-    # notifications: one statement on PostgreSQL, three INSERTs on SQLite (in a savepoint here,
-    # inside the test's transaction); no UPDATE after the INSERT.
+    # The case, its audit rows and the department's notifications, with the hourly limit's
+    # count: one statement on PostgreSQL; the count and three INSERTs on SQLite (in a savepoint
+    # here, inside the test's transaction); no UPDATE after the INSERT.
     with (
         django_assert_max_num_queries(6) as queries,
         django_capture_on_commit_callbacks(execute=True),
@@ -258,7 +277,7 @@ def test_a_case_the_machine_is_sure_about_is_written_dispatched_in_one_go(
     statements = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
     assert "UPDATE" not in statements
     if connection.vendor == "postgresql":
-        assert statements == ["SELECT", "SAVEPOINT", "WITH", "RELEASE"]
+        assert statements == ["SAVEPOINT", "WITH", "RELEASE"]
     case.refresh_from_db()
     assert (case.status, case.lead_department, case.category) == (
         Status.DISPATCHED,
@@ -288,10 +307,10 @@ def notifications_unavailable(monkeypatch) -> None:
     """Writing a case fails whenever notifications go with it (as if their table were down)."""
     real = intake_service.insert_together
 
-    def failing(parent: Case, children: list[tuple[str, list[Any]]]) -> None:
+    def failing(parent: Case, children: list[tuple[str, list[Any]]], **kwargs: Any) -> bool:
         if any(isinstance(row, Notification) for _name, rows in children for row in rows):
             raise DatabaseError("notification table unavailable")
-        real(parent, children)
+        return real(parent, children, **kwargs)
 
     monkeypatch.setattr(intake_service, "insert_together", failing)
 
