@@ -153,9 +153,7 @@ def compute_deadlines(
     case.notice_at = moment_after(calendar, start, total + 1)
     case.criticism_at = moment_after(calendar, start, total + 1 + platform.criticism_after_days)
     end, skipped = calendar.add_working_days(start, total + 1 + platform.criticism_after_days)
-    case.calendar_unofficial = any(
-        not calendar.day(d.date).official for d in calendar.days(start, end)
-    )
+    case.calendar_unofficial = not calendar.official_between(start, end)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,10 @@ class WorkCalendar:
     def __init__(self, overrides: dict[dt.date, tuple[bool, str]] | None = None) -> None:
         self._overrides = overrides or {}
         self._cache: dict[dt.date, DayInfo] = {}
+        # Answers of add_working_days and official_between: every case dispatched on one day
+        # asks the same few questions.
+        self._added: dict[tuple[dt.date, int], tuple[dt.date, tuple[DayInfo, ...]]] = {}
+        self._official: dict[tuple[dt.date, dt.date], bool] = {}
 
     @classmethod
     def load(cls) -> WorkCalendar:
@@ -80,6 +84,13 @@ class WorkCalendar:
 
         With days == 0 the answer is `start` itself.
         """
+        known = self._added.get((start, days))
+        if known is None:
+            end, skipped = self._add_working_days(start, days)
+            known = self._added[(start, days)] = (end, tuple(skipped))
+        return known[0], list(known[1])
+
+    def _add_working_days(self, start: dt.date, days: int) -> tuple[dt.date, list[DayInfo]]:
         current = start
         skipped: list[DayInfo] = []
         counted = 0
@@ -95,6 +106,14 @@ class WorkCalendar:
             else:
                 skipped.append(info)
         return current, skipped
+
+    def official_between(self, start: dt.date, end: dt.date) -> bool:
+        """True if every day from `start` to `end` (inclusive) comes from the official calendar
+        or an admin's override, none from the weekend fallback."""
+        known = self._official.get((start, end))
+        if known is None:
+            known = self._official[(start, end)] = all(d.official for d in self.days(start, end))
+        return known
 
     def working_days_between(self, start: dt.date, end: dt.date) -> int:
         """How many working days lie in (start, end]."""

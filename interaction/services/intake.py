@@ -34,7 +34,8 @@ _TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def new_tracking_no() -> str:
     day = timezone.localdate().strftime("%y%m%d")
-    return day + "".join(secrets.choice(_TRACKING_ALPHABET) for _ in range(6))
+    # 32 letters: each random byte's last five bits pick one, all equally likely.
+    return day + "".join(_TRACKING_ALPHABET[b & 31] for b in secrets.token_bytes(6))
 
 
 def _hourly_limit(citizen: User | None, phone: str) -> Condition:

@@ -156,3 +156,17 @@ def test_values_travel_as_json_the_columns_read_back() -> None:
     assert _json_value(Jsonb({"a": ["引号 ' %"]})) == {"a": ["引号 ' %"]}
     with pytest.raises(TypeError, match="cannot send a bytes value"):
         _json_value(b"\x00")
+
+
+@pytest.mark.postgres
+def test_a_session_that_lost_its_prepared_statements_prepares_them_again(world: World) -> None:
+    from django.db import connection
+
+    first = new_case(world, "T0008")
+    insert_together(first, [("case", children(world, first)[0])])
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    again = new_case(world, "T0009")
+    events = children(world, again)[0]
+    assert insert_together(again, [("case", events)])
+    assert CaseEvent.objects.filter(case=again).count() == len(events) == 2

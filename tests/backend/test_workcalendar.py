@@ -72,6 +72,27 @@ def test_adding_working_days_counts_the_national_day_make_up_saturday() -> None:
     assert len(skipped) == 7
 
 
+def test_repeated_questions_get_the_same_answers() -> None:
+    """add_working_days remembers its answers; a caller changing the list it got back does not
+    change the next answer."""
+    calendar = WorkCalendar()
+    first = calendar.add_working_days(D(2026, 2, 13), 3)
+    first[1].clear()
+    assert calendar.add_working_days(D(2026, 2, 13), 3) == WorkCalendar().add_working_days(
+        D(2026, 2, 13), 3
+    )
+    assert len(calendar.add_working_days(D(2026, 2, 13), 3)[1]) == 9
+
+
+def test_official_between_says_whether_a_span_rests_on_the_fallback() -> None:
+    calendar = WorkCalendar()
+    assert calendar.official_between(D(2026, 12, 1), D(2026, 12, 31))
+    assert not calendar.official_between(D(2026, 12, 28), D(2027, 1, 4))
+    assert WorkCalendar({D(2027, 1, 1): (False, "元旦")}).official_between(
+        D(2026, 12, 31), D(2027, 1, 1)
+    )
+
+
 def test_working_days_between_is_half_open() -> None:
     calendar = WorkCalendar()
     assert calendar.working_days_between(D(2026, 2, 13), D(2026, 2, 24)) == 2

@@ -104,6 +104,10 @@ def test_word_block_equals_scikit_learn_transform() -> None:
     assert np.allclose(
         _transform_words(vectorizer, token_lists).to_csr().toarray(), expected, atol=1e-6
     )
+    # One message at a time (intake's path), unknown words and no known word included.
+    for tokens, row in zip([*token_lists, ["未知词"], []], [*expected, None, None], strict=True):
+        one = _transform_words(vectorizer, [tokens]).to_csr().toarray()[0]
+        assert np.allclose(one, expected[0] * 0 if row is None else row, atol=1e-6)
 
 
 def test_trained_model_stacks_naive_bayes(trained: TrainedModel) -> None:

@@ -277,7 +277,7 @@ def test_a_case_the_machine_is_sure_about_is_written_dispatched_in_one_go(
     statements = [q["sql"].split(" ", 1)[0] for q in queries.captured_queries]
     assert "UPDATE" not in statements
     if connection.vendor == "postgresql":
-        assert statements == ["SAVEPOINT", "WITH", "RELEASE"]
+        assert statements == ["SAVEPOINT", "EXECUTE", "RELEASE"]
     case.refresh_from_db()
     assert (case.status, case.lead_department, case.category) == (
         Status.DISPATCHED,
