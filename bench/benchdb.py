@@ -40,6 +40,32 @@ def production_env(
     return env
 
 
+def wsgi_server(*, workers: int, threads: int, port: int) -> list[str]:
+    """The command that serves plain HTTP as the README recommends for production: granian's
+    WSGI workers, each running the application in `threads` threads, on 127.0.0.1:`port`."""
+    return [
+        PY,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--workers",
+        str(workers),
+        "--blocking-threads",
+        str(threads),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--backlog",
+        "2048",
+        "--no-ws",
+        "--log-level",
+        "warning",
+        "backend.wsgi:application",
+    ]
+
+
 def drop_database(db_name: str) -> None:
     import psycopg
 

@@ -7,7 +7,7 @@
    evaluations, evaluations, extensions granted and denied, returns accepted and rejected, spam
    and merged duplicates, repeat writers, supervision notices for late cases, replies and the
    audit rows of every step. Then builds the roll-ups (`refresh_rollups --rebuild`).
-3. Serves the pages the way production does (gunicorn WSGI workers, production settings, psycopg
+3. Serves the pages the way production does (granian WSGI workers, production settings, psycopg
    pool) and requests, signed in as the demo leader, the dashboard for several months and years
    (p50/p95 over repeated requests of the whole page) and the performance API.
 4. Times `manage.py weekly_report` (and `--month`) as a process, wall clock.
@@ -34,7 +34,16 @@ import statistics
 import subprocess
 import time
 
-from benchdb import PG, PY, ROOT, manage, production_env, recreate_database, timed_manage
+from benchdb import (
+    PG,
+    PY,
+    ROOT,
+    manage,
+    production_env,
+    recreate_database,
+    timed_manage,
+    wsgi_server,
+)
 
 DB_NAME = "wenzheng_bench_insights"
 GROUPING_KEYS = (
@@ -528,20 +537,7 @@ def month_start(today: dt.date, back: int) -> dt.date:
 
 def bench_pages(env: dict[str, str], args: argparse.Namespace, today: dt.date) -> dict:
     server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "backend.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--timeout",
-            "300",
-            "--log-level",
-            "warning",
-        ],
+        wsgi_server(workers=args.workers, threads=2, port=args.port),
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -563,7 +559,7 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace, today: dt.date) -
     try:
         wait_for(args.port)
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}")
+            raise SystemExit(f"the server exited with {server.returncode}")
         for _kind, path in pages + apis:  # warm up every worker on every page once
             for _ in range(args.workers):
                 status, _ms, size = get(args.port, path, cookie)
@@ -590,7 +586,7 @@ def bench_pages(env: dict[str, str], args: argparse.Namespace, today: dt.date) -
         "api_trends_p95_ms": round(percentile(times["trends"], 95), 1),
     }
     print(
-        f"dashboard (gunicorn, {args.workers} workers, production settings, one client, "
+        f"dashboard (granian, {args.workers} workers, production settings, one client, "
         f"{len(dashboard)} requests over {len(months)} months and {len(years)} years, "
         f"~{max(sizes.values()) // 1024} KB each): p50 {result['dashboard_p50_ms']} ms, "
         f"p95 {result['dashboard_p95_ms']} ms (months p95 {result['dashboard_month_p95_ms']}, "

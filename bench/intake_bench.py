@@ -3,7 +3,7 @@
 1. Creates a fresh database `wenzheng_bench` on the local PostgreSQL server, migrates it, loads the
    demo city and trains the classifier, so a submission does everything it does in production:
    validation, rate limit check, classification, routing, audit row, notification.
-2. Serves HTTP the way the README recommends for production (gunicorn WSGI workers, production
+2. Serves HTTP the way the README recommends for production (granian's WSGI workers, production
    settings, psycopg pool) and drives `POST /api/cases/` from an asyncio load generator on the same
    machine (keep-alive connections, fixed concurrency); reports requests/s and latency percentiles.
 3. Inserts 1,000,000 cases (open and closed, deadlines spread so some are due) with SQL, then runs
@@ -27,7 +27,15 @@ import sys
 import time
 from pathlib import Path
 
-from benchdb import PG, PY, ROOT, manage, production_env, recreate_database, timed_manage
+from benchdb import (
+    PG,
+    ROOT,
+    manage,
+    production_env,
+    recreate_database,
+    timed_manage,
+    wsgi_server,
+)
 
 DB_NAME = "wenzheng_bench"
 
@@ -126,8 +134,8 @@ async def drive(
             start = time.perf_counter()
             keep_alive = False
             try:
-                # Connecting is part of the request's time (gunicorn's sync workers close
-                # every connection after one response).
+                # Connecting is part of the request's time (when the server closes a
+                # connection, the next request opens a new one).
                 if connection is None:
                     connection = await asyncio.open_connection("127.0.0.1", port)
                 reader, writer = connection
@@ -191,8 +199,8 @@ def _pids(name: str) -> list[int]:
 
 
 def cpu_spent(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """Where the CPU went during the measured run (`other`: the kernel's own work, gunicorn's
-    arbiter, everything else on the machine)."""
+    """Where the CPU went during the measured run (`other`: the kernel's own work, the server's
+    main process, everything else on the machine)."""
     spent = {k: after[k] - before[k] for k in before}
     spent["other"] = spent["machine"] - sum(v for k, v in spent.items() if k != "machine")
     return spent
@@ -216,50 +224,13 @@ def wait_for(port: int, timeout: float = 30) -> None:
     raise SystemExit(f"server on port {port} did not start")
 
 
-def server_command(args: argparse.Namespace) -> list[str]:
-    """The WSGI server, as the README recommends for production (gunicorn), or granian."""
-    if args.server == "granian":
-        return [
-            PY,
-            "-m",
-            "granian",
-            "--interface",
-            "wsgi",
-            "--workers",
-            str(args.workers),
-            "--blocking-threads",
-            str(args.threads),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.port),
-            "--no-ws",
-            "--log-level",
-            "warning",
-            "backend.wsgi:application",
-        ]
-    return [
-        PY,
-        "-m",
-        "gunicorn",
-        "backend.wsgi",
-        "-w",
-        str(args.workers),
-        "-b",
-        f"127.0.0.1:{args.port}",
-        "--keep-alive",
-        "30",
-        "--worker-class",
-        args.worker_class,
-        "--threads",
-        str(args.threads),
-        "--log-level",
-        "warning",
-    ]
-
-
 def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, float]:
-    server = subprocess.Popen(server_command(args), cwd=ROOT, env=env, start_new_session=True)
+    server = subprocess.Popen(
+        wsgi_server(workers=args.workers, threads=args.threads, port=args.port),
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_for(args.port)
         asyncio.run(drive(args.port, args.warmup, args.concurrency))
@@ -274,7 +245,7 @@ def bench_submit(env: dict[str, str], args: argparse.Namespace) -> dict[str, flo
     ok = statuses.get(201, 0)
     print(
         f"submit: {args.requests} requests, concurrency {args.concurrency}, "
-        f"{args.workers} {args.server} workers: statuses {statuses}"
+        f"{args.workers} workers of {args.threads} threads: statuses {statuses}"
     )
     print(
         "submit: CPU ms per request: "
@@ -382,10 +353,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--warmup", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=3)
-    parser.add_argument("--server", default="gunicorn", choices=["gunicorn", "granian"])
-    parser.add_argument("--worker-class", default="sync", help="gunicorn's: sync or gthread")
-    parser.add_argument("--threads", type=int, default=1, help="threads per gthread worker")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--skip-supervise", action="store_true")

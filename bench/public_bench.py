@@ -8,8 +8,8 @@
    platform uses (`privacy.masking.mask`, `privacy.selectors.build_search_text`), and their
    public search rows. A pool of `--pool` distinct compositions is made in Python and the cases
    are drawn from it (each with its own tracking number, dates, department and district).
-3. Serves the site as production would (gunicorn, `--workers` sync workers, production settings,
-   psycopg pool) and drives `--concurrency` clients from an asyncio load generator on the same
+3. Serves the site as production would (granian, `--workers` WSGI workers of `--threads` threads,
+   production settings, psycopg pool) and drives `--concurrency` clients from an asyncio load generator on the same
    machine over the home page: listings (first and deep pages, with and without filters) and
    searches (common and rare words, 1–3 words, with and without filters). Reports p50/p95/p99
    and requests/s for each.
@@ -38,7 +38,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from benchdb import PG, PY, ROOT, manage, production_env, recreate_database
+from benchdb import PG, ROOT, manage, production_env, recreate_database, wsgi_server
 
 DB_NAME = "wenzheng_bench_public"
 REAL_MESSAGES = ROOT.parent / "shared" / "data" / "teddy2020" / "train.csv"
@@ -518,8 +518,8 @@ async def drive(
             start = time.perf_counter()
             keep_alive = False
             try:
-                # Connecting is part of the request's time (gunicorn's sync workers close
-                # every connection after one response).
+                # Connecting is part of the request's time (when the server closes a
+                # connection, the next request opens a new one).
                 if connection is None:
                     connection = await asyncio.open_connection("127.0.0.1", port)
                 reader, writer = connection
@@ -587,20 +587,7 @@ def bench_http(
     mixed = [("listing", u) for u in load.listing] + [("search", u) for u in load.search]
     flush_cache(env)
     server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "backend.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{args.port}",
-            "--backlog",
-            "2048",
-            "--log-level",
-            "warning",
-        ],
+        wsgi_server(workers=args.workers, threads=args.threads, port=args.port),
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -618,7 +605,8 @@ def bench_http(
     distinct = len({s.url for s in samples})
     print(
         f"{prefix or 'http'}: {len(samples)} requests ({distinct} distinct addresses), "
-        f"{args.concurrency} clients, {args.workers} gunicorn workers, {seconds:.1f} s: "
+        f"{args.concurrency} clients, {args.workers} workers of {args.threads} threads, "
+        f"{seconds:.1f} s: "
         f"statuses {dict(statuses)}"
     )
     result: dict[str, float] = {f"{prefix}http_rps": round(len(samples) / seconds, 1)}
@@ -722,6 +710,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=600)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2, help="threads per worker")
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument(

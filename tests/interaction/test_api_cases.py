@@ -11,6 +11,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from backend.organisation.models import CalendarOverride
+from interaction.apis.serializers import SubmitOutput
 from interaction.models import Attachment, Case, CaseEvent
 from interaction.services import dispatch, handling
 from interaction.states import Status
@@ -59,6 +60,7 @@ def test_citizen_submits_json_and_the_case_is_theirs(world: World):
     # A registered citizen follows the case from their account: no private link is handed out.
     assert body["access_token"] is None
     assert body["private_link"] is None
+    assert set(body) == set(SubmitOutput().fields)  # the answer the schema promises
     assert list(case.events.values_list("action", "actor__username")) == [("submitted", "zhang")]
 
 
