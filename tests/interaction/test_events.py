@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from django.db import transaction
 from django.utils import translation
 
@@ -89,3 +90,12 @@ def test_the_sender_keeps_delivering_after_a_send_fails(settings, monkeypatch) -
     while (sender._pending or sender._draining) and time.monotonic() < deadline:
         time.sleep(0.01)
     assert [m["n"] for m in received(channel)] == [1]
+
+
+def test_the_sender_runs_on_uvloop_where_installed() -> None:
+    uvloop = pytest.importorskip("uvloop")
+    loop = events._new_event_loop()
+    try:
+        assert isinstance(loop, uvloop.Loop)
+    finally:
+        loop.close()
