@@ -9,10 +9,10 @@
    public search rows. A pool of `--pool` distinct compositions is made in Python and the cases
    are drawn from it (each with its own tracking number, dates, department and district).
 3. Serves the site as production would (granian, `--workers` WSGI workers of `--threads` threads,
-   production settings, psycopg pool) and drives `--concurrency` clients from an asyncio load generator on the same
-   machine over the home page: listings (first and deep pages, with and without filters) and
-   searches (common and rare words, 1–3 words, with and without filters). Reports p50/p95/p99
-   and requests/s for each.
+   production settings, psycopg pool) and drives `--concurrency` clients from an asyncio load
+   generator on the same machine over the home page: listings (first and deep pages, with and
+   without filters) and searches (common and rare words, 1–3 words, with and without filters).
+   Reports p50/p95/p99 and requests/s for each.
 4. Measures masking throughput (MB of UTF-8 text per second, one core) over real citizen messages
    (`../shared/data/teddy2020/train.csv`, read at run time, never copied) or, without them, demo
    messages, with ID numbers, phone numbers, bank cards, plates and the writer's name put in.

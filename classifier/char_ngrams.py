@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-__all__ = ["CharNgramTfidf", "SparseRows", "hstack_rows", "tfidf_csr", "tfidf_rows"]
+__all__ = ["CharNgramTfidf", "SparseRows", "hstack_rows", "tfidf_rows"]
 
 _BITS = 21
 _WHITESPACE = re.compile(r"\s\s+")
@@ -207,18 +207,6 @@ def tfidf_rows(
     norms = np.sqrt(np.bincount(row_of, weights=weight * weight, minlength=n_rows))
     weight /= np.where(norms > 0.0, norms, 1.0)[row_of]
     return SparseRows(indptr, indices, weight.astype(dtype), n_columns)
-
-
-def tfidf_csr(
-    rows: npt.NDArray[np.int64],
-    columns: npt.NDArray[np.int64],
-    n_rows: int,
-    n_columns: int,
-    idf: npt.NDArray[Any],
-    dtype: Any = np.float32,
-) -> sp.csr_matrix:
-    """:func:`tfidf_rows` as a scipy CSR matrix."""
-    return tfidf_rows(rows, columns, n_rows, n_columns, idf, dtype).to_csr()
 
 
 @dataclass

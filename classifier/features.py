@@ -13,7 +13,6 @@ Blocks (each L2-normalised by TfidfVectorizer, then scaled by its weight):
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -162,10 +161,9 @@ class MessageFeatures:
             blocks.append(block)
         return hstack_rows(blocks)
 
-    def known_word_counts(self, x: sp.csr_matrix | SparseRows) -> npt.NDArray[np.int64]:
-        """Distinct in-vocabulary words per row of a matrix made by :meth:`transform` (or of
-        the parts made by :meth:`transform_rows`)."""
-        n_rows = x.shape[0] if isinstance(x, sp.csr_matrix) else x.n_rows
+    def known_word_counts(self, x: SparseRows) -> npt.NDArray[np.int64]:
+        """Distinct in-vocabulary words per row of the parts made by :meth:`transform_rows`."""
+        n_rows = x.n_rows
         if self.weights.words == 0.0:
             return np.zeros(n_rows, dtype=np.int64)
         n_words = _size(self.vectorizers["words"])  # the first block
@@ -207,8 +205,6 @@ def _transform_words(vectorizer: TfidfVectorizer, token_lists: list[list[str]]) 
     norm="l2") over token lists, without scikit-learn's per-document Python loop."""
     vocabulary: dict[str, int] = vectorizer.vocabulary_
     lookup = vocabulary.get
-    if len(token_lists) == 1:
-        return _words_one_row(token_lists[0], lookup, len(vocabulary), vectorizer.idf_)
     flat = [lookup(token, -1) for tokens in token_lists for token in tokens]
     columns = np.fromiter(flat, dtype=np.int64, count=len(flat))
     rows = np.repeat(np.arange(len(token_lists)), [len(tokens) for tokens in token_lists])
@@ -220,29 +216,6 @@ def _transform_words(vectorizer: TfidfVectorizer, token_lists: list[list[str]]) 
         len(vocabulary),
         vectorizer.idf_,
         np.float32,
-    )
-
-
-def _words_one_row(
-    tokens: list[str], lookup: Any, n_columns: int, idf: npt.NDArray[Any]
-) -> SparseRows:
-    """One message's word block (intake): a few dozen tokens are counted faster in a dict than
-    numpy arrays are set up for them. Values as :func:`tfidf_rows`."""
-    counts: dict[int, int] = {}
-    for token in tokens:
-        column = lookup(token)
-        if column is not None:
-            counts[column] = counts.get(column, 0) + 1
-    columns = sorted(counts)
-    weights = [(1.0 + math.log(counts[c])) * float(idf[c]) for c in columns]
-    norm = math.sqrt(math.fsum(w * w for w in weights))
-    if norm > 0.0:
-        weights = [w / norm for w in weights]
-    return SparseRows(
-        np.array([0, len(columns)], dtype=np.int64),
-        np.array(columns, dtype=np.int64),
-        np.array(weights, dtype=np.float32),
-        n_columns,
     )
 
 

@@ -65,8 +65,10 @@ def case_submit(*, actor: User | None, submission: Submission) -> Case:
     The machine decides before writing (it reads only cached reference data) and a case it
     dispatches is written already dispatched, with its audit rows (received, classified,
     dispatched) and the department's notifications: one statement on PostgreSQL
-    (`insert_together`), which also checks the writer's hourly limit. If writing the dispatch fails, the message is written again without
-    it, for the dispatcher. Events are published only once the case is written.
+    (`insert_together`), which also checks the writer's hourly limit (so a message over the
+    limit is classified before it is refused). If writing the dispatch fails, the message is
+    written again without it, for the dispatcher. Events are published only once the case is
+    written.
     """
     checked = check_submission(submission)
     citizen = actor if actor is not None and actor.is_authenticated else None
