@@ -31,6 +31,7 @@ from interaction.privacy.listing import (
 from interaction.privacy.selectors import PublicFilters
 from interaction.services.notifications import notifications_mark_read
 
+from .. import frames
 from .common import current_user
 
 
@@ -137,6 +138,13 @@ def home(request: HttpRequest) -> HttpResponse:
     indexed queries whatever the number of published cases, and the rendered list is shared by
     every visitor through the cache until something in it changes."""
     user = current_user(request)
+    if user is None and frames.usable(request):
+        return frames.render_framed(
+            request,
+            "frontend/home.html",
+            {"start_url": None},
+            {"public_list": public_list_html(request)},
+        )
     return render(
         request,
         "frontend/home.html",
