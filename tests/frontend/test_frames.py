@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import translation
@@ -96,7 +96,7 @@ def test_signed_in_users_get_their_own_page(client, world: World):
     assert reverse("frontend:login") + '"' not in body.split("<main", 1)[0]
 
 
-def _visitor_request() -> object:
+def _visitor_request() -> HttpRequest:
     request = RequestFactory().get("/")
     request.user = AnonymousUser()
     SessionMiddleware(lambda r: HttpResponse()).process_request(request)
