@@ -312,6 +312,13 @@ def _count(
     return result
 
 
+# Memory for one page's queries. A word's matches and a filter's rows meet in bitmaps of the
+# table's pages; with PostgreSQL's default 4 MB a common word's bitmap (a fifth of a million
+# rows) turns lossy, and every row of every page it touches is read and checked again:
+# measured 172 ms for a common word in one category, 37 ms with 32 MB.
+WORK_MEM = "32MB"
+
+
 def timeout_ms() -> int:
     return int(getattr(settings, "WENZHENG_PUBLIC_LIST_TIMEOUT_MS", 2000))
 
@@ -326,16 +333,20 @@ def public_page(
     """Page `number` (from 1) of the published cases matching `query` and `filters`, newest
     reply first: a handful of queries whatever the number of rows (see the module docstring).
 
-    On PostgreSQL the queries of one page get `WENZHENG_PUBLIC_LIST_TIMEOUT_MS` together: a
-    search so broad that it would take longer is answered with an empty page that says so
-    (`timed_out`), instead of holding a worker."""
+    On PostgreSQL the queries of one page get `WORK_MEM` and, together,
+    `WENZHENG_PUBLIC_LIST_TIMEOUT_MS`: a search so broad that it would take longer is answered
+    with an empty page that says so (`timed_out`), instead of holding a worker."""
     limit = timeout_ms()
     if connection.vendor != "postgresql" or limit <= 0:
         return _public_page(query, filters, number, ref=ref)
     try:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('statement_timeout', %s, true)", [str(limit)])
+                cursor.execute(
+                    "SELECT set_config('statement_timeout', %s, true), "
+                    "set_config('work_mem', %s, true)",
+                    [str(limit), WORK_MEM],
+                )
             return _public_page(query, filters, number, ref=ref)
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != "57014":  # query_canceled

@@ -156,12 +156,42 @@ def build_search_text(*parts: str) -> str:
     return f" {' '.join(unique)} " if unique else ""
 
 
+def query_words(query: str) -> list[str]:
+    """The words of a query: its jieba tokens, except that Chinese characters jieba leaves
+    standing alone side by side in the text (a name or phrase it does not know: 排得 → 排/得)
+    are one word again. Searched as two one-character prefixes, they would match nearly every
+    text (得 starts thousands of terms); as a word they are the bigram the index holds."""
+    words: list[str] = []
+    for part in query.split():
+        cursor = 0
+        run, run_end = "", -1  # single characters side by side so far, and where they end
+        for token in search_tokens(part):
+            at = part.find(token, cursor)
+            if at >= 0:
+                cursor = at + len(token)
+            if len(token) == 1 and _CJK.match(token) and at >= 0:
+                if run and at == run_end:
+                    run, run_end = run + token, at + 1
+                    continue
+                if run:
+                    words.append(run)
+                run, run_end = token, at + 1
+                continue
+            if run:
+                words.append(run)
+                run, run_end = "", -1
+            words.append(token)
+        if run:
+            words.append(run)
+    return words
+
+
 def query_groups(query: str) -> list[list[tuple[str, bool]]]:
-    """The terms of each word of a query, as (term, is_prefix): a Chinese token of two
-    characters or more becomes its bigrams (matched exactly), any other token matches the start
-    of a term."""
+    """The terms of each word of a query (`query_words`), as (term, is_prefix): a Chinese word
+    of two characters or more becomes its bigrams (matched exactly), any other word matches the
+    start of a term."""
     groups: list[list[tuple[str, bool]]] = []
-    for token in search_tokens(query)[:10]:
+    for token in query_words(query)[:10]:
         token = token.lower()
         if _CJK.match(token) and len(token) >= 2:
             groups.append([(b, False) for b in _bigrams(token)])

@@ -11,7 +11,13 @@ from django.utils import timezone
 from backend.accounts.models import Role
 from interaction.models import Case
 from interaction.privacy.models import PublishedCaseText
-from interaction.privacy.selectors import PublicFilters, build_search_text, search_published
+from interaction.privacy.selectors import (
+    PublicFilters,
+    build_search_text,
+    query_groups,
+    query_words,
+    search_published,
+)
 from interaction.privacy.services import reindex_published
 from interaction.services import dispatch, handling, review
 from tests.factories import World, make_user, submit
@@ -76,6 +82,21 @@ def test_search_finds_chinese_words_even_when_jieba_cuts_the_text_differently(ca
     assert ids(search_published("公租房")) == {cases["rent"].tracking_no}
     assert ids(search_published("路灯 噪音")) == set()  # every word must match
     assert ids(search_published("地铁")) == set()
+
+
+def test_characters_jieba_leaves_alone_side_by_side_are_searched_as_one_word(world: World, cases):
+    """jieba cuts 排得 (not in its dictionary) into 排 / 得: as two one-character prefixes they
+    would match nearly every text; side by side they are the bigram the index holds."""
+    near = publish(world, subject="排得很长的队伍", body="窗口前排得很长，等了两个小时。")
+    apart = publish(world, subject="排队时间长", body="排队两小时才得到答复。")
+    assert query_words("排得") == ["排得"]
+    assert query_words("市民 排得 路灯坏了") == ["市民", "排得", "路灯", "坏了"]
+    assert query_groups("市民 排得") == [[("市民", False)], [("排得", False)]]
+    # Not side by side (a comma, a space between them): each stays a prefix of its own.
+    assert query_groups("排，得") == [[("排", True)], [("得", True)]]
+    assert query_groups("排 得") == [[("排", True)], [("得", True)]]
+    assert ids(search_published("排得")) == {near.tracking_no}
+    assert apart.tracking_no in ids(search_published("排 得"))
 
 
 def test_search_text_is_built_from_masked_text_only(world: World, cases):
@@ -260,3 +281,35 @@ def test_postgres_a_search_over_its_time_gets_a_page_that_says_so(world: World, 
     with connection.cursor() as cursor:  # the limit does not outlive the page
         cursor.execute("SHOW statement_timeout")
         assert cursor.fetchone()[0] == "0"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)  # SET LOCAL lasts until the real transaction ends
+def test_postgres_a_page_gets_more_memory_for_its_bitmaps_and_no_longer(
+    world: World, cases, monkeypatch
+):
+    """A common word's matches and a filter's rows meet in bitmaps: with PostgreSQL's default
+    4 MB they turn lossy on a large table, so the page's queries get `WORK_MEM`."""
+    from django.db import connection
+
+    from interaction.privacy import listing
+
+    seen: list[str] = []
+    original = listing._public_page
+
+    def spy(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            seen.append(cursor.fetchone()[0])
+        return original(*args, **kwargs)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+    monkeypatch.setattr(listing, "_public_page", spy)
+    page = listing.public_page("路灯", None, 1)
+    assert [r.tracking_no for r in page.rows] == [cases["lamp"].tracking_no]
+    assert seen == [listing.WORK_MEM] != [before]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before
