@@ -15,8 +15,11 @@ cases, `bench/public_bench.py`):
   then the last year, and only then at everything: the newest `offset + page` matches of the
   first window that holds that many are the page (all rows outside the window are older).
   A word that PostgreSQL's statistics call common (`word_share`) is first looked for by
-  walking the last month's rows newest first without the index: a page takes a few hundred
-  rows instead of a bitmap of every match.
+  walking the newest `WALK_ROWS` rows (of the filter) without the index: a page takes a few
+  hundred rows instead of a bitmap of every match. Words expected in at most `RARE_CAP` rows,
+  and common words rare together, are collected through the index unordered in one pass that
+  PostgreSQL sorts, counts and cuts to the page (`_collect`); the time windows are for the
+  rest. A page's queries get `WORK_MEM` so that the bitmaps stay exact.
 * Counts: `COUNT(*)` over a million rows costs hundreds of milliseconds. A list never needs
   more than `MAX_PAGES` pages (people refine the search long before), so counts are capped
   (`COUNT_CAP`, `TEXT_COUNT_CAP` for word searches) and shown as "more than N"; a page that is
@@ -38,7 +41,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -171,6 +175,8 @@ STATS_SECONDS = 600
 # Words at least this frequent (share of the rows) are first looked for by walking the last
 # month's rows newest first rather than by collecting their matches through the index.
 COMMON_SHARE = 0.005
+# Common words are looked for among this many newest rows (of the filter) first.
+WALK_ROWS = 2000
 # Common words that are rare together: at most this many matches are collected and sorted.
 RARE_CAP = 5000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -226,6 +232,39 @@ def word_share(query: str) -> float | None:
     for share in shares:
         product *= share
     return product
+
+
+def _walk(query: str, filters: PublicFilters | None) -> QuerySet[PublishedCaseText]:
+    """The rows matching `query` and `filters` among the newest WALK_ROWS rows of the filters,
+    newest first, the words checked row by row (`by_index=False`). The bound is the publication
+    time of the WALK_ROWS-th row, read from the filter's index alone."""
+    bound = search_published("", filters).values("replied_at")[WALK_ROWS - 1 : WALK_ROWS]
+    return search_published(query, filters, by_index=False).filter(
+        replied_at__gte=Coalesce(Subquery(bound), Value(_EPOCH))
+    )
+
+
+def _collect(rows: QuerySet[PublishedCaseText], offset: int) -> tuple[list[int], int] | None:
+    """(keys of the page's rows and the one after, number of matches) when `rows` has at most
+    RARE_CAP matches, else None: the matches are collected through the GIN index unordered, and
+    sorted, counted and cut to the page by PostgreSQL (only the page's keys come back)."""
+    sql, params = (
+        rows.order_by().values("case_id", "replied_at")[: RARE_CAP + 1].query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # `sql` is the ORM's own statement with its parameters apart.
+            f"WITH m AS MATERIALIZED ({sql}) "  # noqa: S608
+            "SELECT n.total, p.case_id FROM (SELECT count(*) AS total FROM m) n "
+            "LEFT JOIN LATERAL (SELECT case_id FROM m ORDER BY replied_at DESC, case_id DESC "
+            "LIMIT %s OFFSET %s) p ON true",
+            [*params, PER_PAGE + 1, offset],
+        )
+        fetched = cursor.fetchall()
+    total = fetched[0][0]
+    if total > RARE_CAP:
+        return None
+    return [case_id for _total, case_id in fetched if case_id is not None], total
 
 
 def _keys(rows: QuerySet[PublishedCaseText], offset: int, limit: int, *, words: bool) -> list[int]:
@@ -380,37 +419,37 @@ def _public_page(
         for each in shares:
             share *= each
     # Only common words: collecting their matches through the index costs more than walking
-    # the last month's rows newest first (at most a month of rows, fewer with a filter).
+    # the newest rows (of the filter) and checking each.
     common = shares is not None and min(shares) >= COMMON_SHARE
     rows = search_published(query, filters)
     offset = (number - 1) * PER_PAGE
     found: dict[int, PublishedCaseText] | None = None
     keys: list[int] | None = None
     known: tuple[int, bool] | None = None  # (count, exact) when known without counting
-    if common:
-        recent = search_published(query, filters, by_index=False).filter(
-            replied_at__gte=timezone.now() - WINDOWS[0]
-        )
-        direct = _direct(recent, offset, PER_PAGE + 1)
+    stats = _lexeme_statistics() if share is not None else None
+    # The newest WALK_ROWS rows (of the filter) are walked: a common word fills a page within a
+    # few hundred; words rare together stop there instead of walking on. Not even that when
+    # the words together (as if independent) would not fill the page there.
+    if common and share is not None and offset + PER_PAGE + 1 <= share * WALK_ROWS:
+        direct = _direct(_walk(query, filters), offset, PER_PAGE + 1)
         if len(direct) == PER_PAGE + 1:
             keys = [row.case_id for row in direct]
             found = {row.case_id: row for row in direct}
-            # Counting a common word's matches would walk the month to its end or collect
+            # Counting a common word's matches would walk the rows to their end or collect
             # them all: the page says "at least" what it has seen, or the cap when the word
             # alone is known to be far above it.
-            stats = _lexeme_statistics()
-            many = stats is not None and share is not None and share * stats[2] > 4 * TEXT_COUNT_CAP
+            many = stats is not None and share * stats[2] > 4 * TEXT_COUNT_CAP
             known = (TEXT_COUNT_CAP, False) if many and not filters else (0, False)
-        else:
-            # Each word is common but together they are rare: one pass through the index,
-            # unordered (an ordered scan would walk the whole table looking for them), gives
-            # the page and the count; a pass per window would repeat the costly part, reading
-            # the common words' long lists of matches.
-            every = list(rows.order_by().values_list("case_id", "replied_at")[: RARE_CAP + 1])
-            if len(every) <= RARE_CAP:
-                every.sort(key=lambda pair: (pair[1] or _EPOCH, pair[0]), reverse=True)
-                keys = [case_id for case_id, _at in every[offset : offset + PER_PAGE + 1]]
-                known = (min(len(every), TEXT_COUNT_CAP), len(every) <= TEXT_COUNT_CAP)
+    # Common words rare together, or words expected in at most RARE_CAP rows: one pass through
+    # the index, unordered (an ordered scan would walk the whole table looking for them), gives
+    # the page and the count; a pass per time window would repeat the costly part, reading the
+    # words' lists of matches.
+    few = stats is not None and share is not None and share * stats[2] <= RARE_CAP
+    if keys is None and (few or common and stats is not None):
+        collected = _collect(rows, offset)
+        if collected is not None:
+            keys, total = collected
+            known = (min(total, TEXT_COUNT_CAP), total <= TEXT_COUNT_CAP)
     if keys is not None:
         pass
     elif offset <= DIRECT_OFFSET and not words:

@@ -313,3 +313,69 @@ def test_postgres_a_page_gets_more_memory_for_its_bitmaps_and_no_longer(
     with connection.cursor() as cursor:
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] == before
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    "path",
+    ["walk", "walk-bounded-then-collect", "collect-over-cap-then-windows", "few-collected"],
+)
+def test_postgres_every_way_to_a_page_gives_the_same_page(
+    world: World, cases, monkeypatch, settings, path: str
+):
+    """Whichever way `public_page` takes to the rows (walking the newest rows, collecting the
+    matches through the index and letting PostgreSQL sort them, or the time windows), a page
+    holds the same rows in the same order as the plain ordered query, and the count agrees."""
+    from django.db import connection
+
+    from interaction.privacy import listing
+
+    settings.WENZHENG_MAX_SUBMISSIONS_PER_HOUR = 100
+    for n in range(23):
+        publish(world, subject=f"第{n}号路段施工围挡", district_id=world.east.pk)
+    for n in range(2):  # the newest two rows do not match 围挡
+        publish(world, subject=f"第{n}号路段夜间噪音", district_id=world.east.pk)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE interaction_publishedcasetext")
+    monkeypatch.setattr(listing, "_stats", None)
+    settings_for_path = {
+        "walk": {"COMMON_SHARE": 0.0, "WALK_ROWS": 10_000},
+        # The newest 22 rows hold 20 matches: the walk stops there, short of a page.
+        "walk-bounded-then-collect": {"COMMON_SHARE": 0.0, "WALK_ROWS": 22},
+        "collect-over-cap-then-windows": {"COMMON_SHARE": 0.0, "WALK_ROWS": 1, "RARE_CAP": 5},
+        "few-collected": {"COMMON_SHARE": 2.0},
+    }[path]
+    for name, value in settings_for_path.items():
+        monkeypatch.setattr(listing, name, value)
+    if path == "walk-bounded-then-collect":  # every word believed in every row: the walk is tried
+        monkeypatch.setattr(listing, "word_shares", lambda query: [1.0] * len(query.split()))
+    calls: list[str] = []
+    for name in ("_walk", "_collect", "_keys"):
+        original = getattr(listing, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(listing, name, spy)
+    first_page_calls = {
+        "walk": ["_walk"],  # 21 rows among the newest
+        "walk-bounded-then-collect": ["_walk", "_collect"],
+        "collect-over-cap-then-windows": ["_collect", "_keys"],
+        "few-collected": ["_collect"],
+    }[path]
+    filters = PublicFilters(department_id=world.city_roads.pk)
+    for query, flt in (("围挡", None), ("围挡", filters), ("围挡 施工", None)):
+        truth = list(search_published(query, flt).values_list("tracking_no", flat=True))
+        assert len(truth) > listing.PER_PAGE
+        calls.clear()
+        first = listing.public_page(query, flt, 1)
+        assert calls == first_page_calls, (query, flt, calls)
+        second = listing.public_page(query, flt, 2)
+        assert [r.tracking_no for r in first.rows] == truth[: listing.PER_PAGE]
+        assert [r.tracking_no for r in second.rows] == truth[listing.PER_PAGE :]
+        assert first.has_next
+        assert not second.has_next
+        assert second.count == len(truth)
+        assert second.count_exact
+        assert first.count <= len(truth) or not first.count_exact
