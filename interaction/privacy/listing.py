@@ -178,7 +178,7 @@ COMMON_SHARE = 0.005
 # Common words are looked for among this many newest rows (of the filter) first.
 WALK_ROWS = 2000
 # Common words that are rare together: at most this many matches are collected and sorted.
-RARE_CAP = 5000
+RARE_CAP = 2000
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 _stats: tuple[float, dict[str, float], float, float] | None = (
@@ -450,6 +450,8 @@ def _public_page(
         if collected is not None:
             keys, total = collected
             known = (min(total, TEXT_COUNT_CAP), total <= TEXT_COUNT_CAP)
+        else:  # more than RARE_CAP matches: the count is known to be "at least", no counting
+            known = (min(RARE_CAP + 1, TEXT_COUNT_CAP), False)
     if keys is not None:
         pass
     elif offset <= DIRECT_OFFSET and not words:
