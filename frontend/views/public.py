@@ -7,7 +7,6 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,7 +23,9 @@ from interaction.privacy.listing import (
     PER_PAGE,
     Reference,
     cache_key,
+    cache_lookup,
     cache_seconds,
+    cache_store,
     public_page,
     reference,
 )
@@ -93,12 +94,11 @@ LIST_PARAMETERS = ("q", "category", "department", "district", "date_from", "date
 def public_list_html(request: HttpRequest) -> str:
     """The published list of the home page for the query string of `request`, rendered, from
     the cache when the same list was rendered since the last change (privacy.listing)."""
-    seconds = cache_seconds()
     key = None
-    if seconds:
+    if cache_seconds():
         wanted = [(name, request.GET.getlist(name)) for name in LIST_PARAMETERS]
         key = cache_key("page", get_language(), wanted)
-        html = cache.get(key)
+        html, version = cache_lookup(key)
         if html is not None:
             return str(html)
     ref = reference()
@@ -127,7 +127,7 @@ def public_list_html(request: HttpRequest) -> str:
         },
     )
     if key and not page.timed_out:
-        cache.set(key, html, seconds)
+        cache_store(key, html, version)
     return html
 
 

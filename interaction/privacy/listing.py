@@ -37,6 +37,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -280,9 +281,10 @@ def _keys(rows: QuerySet[PublishedCaseText], offset: int, limit: int, *, words: 
 
 # --- the cache of the list ----------------------------------------------------------------------
 # Everyone sees the same public list, so a page (rendered) and a count are kept in the shared
-# cache under the list's current version. Any change to a search row (a reply published, a
-# masking rule added, a reindex) bumps the version after commit: the next view renders afresh,
-# so a newly masked word is never served from the cache.
+# cache, each stored with the list's version at the time. Any change to a search row (a reply
+# published, a masking rule added, a reindex) bumps the version after commit: an entry of an
+# older version is never served (the next view renders afresh), so a newly masked word is never
+# served from the cache. The version and an entry are read together, in one round trip.
 
 VERSION_KEY = "public-list:version"
 
@@ -310,7 +312,25 @@ def bump_list_version() -> None:
 
 def cache_key(kind: str, *parts: object) -> str:
     raw = "|".join(str(p) for p in parts).encode()
-    return f"public-list:{kind}:{list_version()}:{hashlib.sha256(raw).hexdigest()[:40]}"
+    return f"public-list:{kind}:{hashlib.sha256(raw).hexdigest()[:40]}"
+
+
+def cache_lookup(key: str) -> tuple[Any, int]:
+    """(the entry under `key` if it was stored at the list's current version, else None; the
+    current version), in one round trip."""
+    found = cache.get_many([VERSION_KEY, key])
+    version = found.get(VERSION_KEY)
+    if version is None:
+        return None, list_version()
+    entry = found.get(key)
+    if isinstance(entry, tuple) and len(entry) == 2 and entry[0] == version:
+        return entry[1], int(version)
+    return None, int(version)
+
+
+def cache_store(key: str, value: Any, version: int) -> None:
+    """Keep `value` under `key` as computed at list version `version` (from `cache_lookup`)."""
+    cache.set(key, (version, value), cache_seconds())
 
 
 def _count_key(query: str, filters: PublicFilters | None) -> str:
@@ -328,7 +348,7 @@ def _count(
     """(count, exact), capped at COUNT_CAP (TEXT_COUNT_CAP for words) and cached with the list
     (paging through a search counts once). Not exact: there are at least that many."""
     key = _count_key(query, filters) if cache_seconds() else None
-    hit = cache.get(key) if key else None
+    hit, version = cache_lookup(key) if key else (None, 0)
     if hit is not None:
         return hit
     cap = TEXT_COUNT_CAP if words else COUNT_CAP
@@ -347,7 +367,7 @@ def _count(
         n = rows[: cap + 1].count()
         result = (min(n, cap), n <= cap)
     if key:
-        cache.set(key, result, cache_seconds())
+        cache_store(key, result, version)
     return result
 
 
