@@ -37,6 +37,7 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -78,14 +79,23 @@ class Reference:
     department_choices: list[tuple[int, str]] = field(default_factory=list)
     district_choices: list[tuple[int, str]] = field(default_factory=list)
 
+    @cached_property
+    def _options(self) -> dict[str, str]:
+        return {
+            name: "".join(
+                f'<option value="{pk}">{escape(label)}</option>'
+                for pk, label in getattr(self, f"{name}_choices")
+            )
+            for name in ("category", "department", "district")
+        }
+
     def options(self, name: str, selected: int | None) -> SafeString:
         """The <option> elements of a filter's select, `selected` marked (built here rather
-        than in the template: the home page draws some seventy options on every view)."""
-        choices = getattr(self, f"{name}_choices")
-        html = "".join(
-            f'<option value="{pk}"{" selected" if pk == selected else ""}>{escape(label)}</option>'
-            for pk, label in choices
-        )
+        than in the template, once per reference: the home page draws some seventy options)."""
+        html = self._options[name]
+        if selected is not None:
+            plain = f'<option value="{int(selected)}">'
+            html = html.replace(plain, plain[:-1] + " selected>", 1)
         return mark_safe(html)  # noqa: S308 (ids are integers, labels escaped)
 
 

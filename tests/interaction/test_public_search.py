@@ -379,3 +379,24 @@ def test_postgres_every_way_to_a_page_gives_the_same_page(
         assert second.count == len(truth)
         assert second.count_exact
         assert first.count <= len(truth) or not first.count_exact
+
+
+def test_filter_options_mark_the_chosen_one_and_escape_names():
+    from interaction.privacy.listing import Reference
+
+    ref = Reference(
+        categories={},
+        top_categories=frozenset(),
+        departments={1: "A", 12: "<b>B&C</b>", 2: "D"},
+        districts={},
+        department_choices=[(1, "A"), (12, "<b>B&C</b>"), (2, "D")],
+    )
+    plain = '<option value="1">A</option><option value="12">&lt;b&gt;B&amp;C&lt;/b&gt;</option>'
+    assert ref.options("department", None) == plain + '<option value="2">D</option>'
+    chosen = ref.options("department", 1)
+    assert chosen.count(" selected") == 1
+    assert '<option value="1" selected>A</option>' in chosen
+    assert '<option value="12">' in chosen  # 12 starts with 1: not marked
+    assert ref.options("department", 2).endswith('<option value="2" selected>D</option>')
+    assert ref.options("department", 99) == ref.options("department", None)
+    assert ref.options("district", None) == ""
