@@ -1,12 +1,12 @@
 """Page frames for anonymous visitors, rendered once per language.
 
-A public page's frame (header, navigation, the page's fixed text, the footer's language form) is
-the same for every anonymous visitor in a language. Only three things differ from one request to
-the next: the page's own content (already rendered HTML, e.g. the published list), the CSRF token
-of the language form and the address that form returns to. So the frame is rendered once per
-process, template and language with markers in those places, cut at the markers, and each
-request joins the pieces with its own values: the address escaped as the template would, the
-token from `get_token` as `{% csrf_token %}` would (which also sets the CSRF cookie).
+A public page's frame (header, navigation, the page's fixed text, the footer's language links)
+is the same for every anonymous visitor in a language. Only two things differ from one request
+to the next: the page's own content (already rendered HTML, e.g. the published list) and the
+address the language links return to. So the frame is rendered once per process, template and
+language with markers in those places, cut at the markers, and each request joins the pieces
+with its own values (the address quoted and escaped as the template's `urlencode` would).
+The frame must hold no form that needs a CSRF token: a token differs per visitor.
 
 Signed-in users, and visitors with a message waiting (django.contrib.messages), get the page
 rendered in full. With DEBUG on (development, templates reloaded on change) or
@@ -18,13 +18,14 @@ import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -92,13 +93,12 @@ def render_framed(
     key = (template, request.path, get_language() or "")
     frame = _frames.get(key)
     if frame is None:
-        slots = [*html, "csrf_token", "next_path"]
+        slots = [*html, "next_path"]
         marked = {slot: mark_safe(_marker(slot)) for slot in slots}  # noqa: S308 (letters, digits)
-        frame = cut(render_to_string(template, {**context, **marked}, request), slots)
+        rendered = render_to_string(template, {**context, **marked}, request)
+        if "csrfmiddlewaretoken" in rendered:
+            raise ImproperlyConfigured(f"{template} has a CSRF token: it cannot be a shared frame")
+        frame = cut(rendered, slots)
         _frames[key] = frame
-    values = {
-        **html,
-        "csrf_token": get_token(request),
-        "next_path": escape(request.get_full_path()),
-    }
+    values = {**html, "next_path": escape(quote(request.get_full_path(), safe="/"))}
     return HttpResponse(frame.fill(values))

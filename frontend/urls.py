@@ -48,6 +48,7 @@ urlpatterns = [
     path("", public.home, name="home"),
     # Browsers ask for /favicon.ico on pages that name no icon (the admin's).
     path("favicon.ico", public.favicon, name="favicon"),
+    path("language/<str:code>/", public.language, name="language"),
     path("statistics/", opendata.statistics_page, name="statistics"),
     path("open-data/", opendata.open_data, name="open-data"),
     path("open-data/files/<str:name>", opendata.open_data_file, name="open-data-file"),

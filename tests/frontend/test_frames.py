@@ -1,15 +1,17 @@
 """Page frames for anonymous visitors (frontend/frames.py): the home page joined from its frame
-is the page rendered in full, with a working CSRF token, the visitor's own address and language;
+is the page rendered in full, with language links back to the visitor's own address;
 signed-in users and visitors with a message waiting get the page rendered in full."""
 
 from __future__ import annotations
 
 import re
 
+import pytest
 from django.contrib import messages
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages.storage.fallback import FallbackStorage
 from django.contrib.sessions.middleware import SessionMiddleware
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.test import Client, RequestFactory
 from django.urls import reverse
@@ -21,11 +23,7 @@ from tests.factories import World
 
 from .conftest import page, replied, text
 
-TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-
-
-def _without_tokens(body: str) -> str:
-    return TOKEN.sub('name="csrfmiddlewaretoken" value="-"', body)
+ENGLISH_LINK = re.compile(r'<a href="(/language/en/\?next=[^"]*)"')
 
 
 def test_cut_and_fill_join_the_pieces_in_order():
@@ -48,34 +46,36 @@ def test_home_from_its_frame_is_the_page_rendered_in_full(client, world: World, 
     second = client.get("/", query)  # joins it
     assert frames._frames, "the frame was not kept"
     for framed in (first, second):
-        assert _without_tokens(text(framed)) == _without_tokens(text(full))
+        assert text(framed) == text(full)
         assert framed.status_code == 200
         assert framed["Content-Type"] == full["Content-Type"]
-        assert sorted(framed.cookies) == sorted(full.cookies) == ["csrftoken"]
+        assert sorted(framed.cookies) == sorted(full.cookies) == []  # no token, no cookie
         assert framed["Vary"] == full["Vary"]
     body = text(second)
     assert "花园路路灯不亮" in body
-    # The language form returns to this very address, escaped as the template escapes it.
-    assert 'name="next" type="hidden" value="/?q=%E8%B7%AF%E7%81%AF&amp;page=1"' in body
+    assert "csrfmiddlewaretoken" not in body
+    # The language links return to this very address, quoted as the template quotes it.
+    assert '<a href="/language/en/?next=/%3Fq%3D%25E8%25B7%25AF%25E7%2581%25AF%26page%3D1"' in body
 
 
-def test_the_token_of_a_framed_page_is_accepted(world: World):
-    browser = Client(enforce_csrf_checks=True)
-    browser.get("/")  # renders the frame
-    framed = browser.get("/")
-    token = TOKEN.search(text(framed))
-    assert token is not None
-    response = browser.post(
-        reverse("set_language"), {"language": "en", "next": "/", "csrfmiddlewaretoken": token[1]}
-    )
+def test_the_language_link_of_a_framed_page_switches_and_comes_back(world: World):
+    browser = Client()
+    browser.get("/", {"q": "路灯"})  # renders the frame
+    framed = text(browser.get("/", {"q": "路灯"}))
+    link = ENGLISH_LINK.search(framed)
+    assert link is not None
+    response = browser.get(link[1].replace("&amp;", "&"))
     assert response.status_code == 302
-    assert '<html lang="en">' in text(browser.get("/"))
-    forged = Client(enforce_csrf_checks=True)
-    forged.get("/")
-    refused = forged.post(
-        reverse("set_language"), {"language": "en", "csrfmiddlewaretoken": "x" * 64}
-    )
-    assert refused.status_code == 403
+    assert response["Location"] == "/?q=%E8%B7%AF%E7%81%AF"
+    english = text(browser.get(response["Location"]))
+    assert '<html lang="en">' in english
+    assert '<span aria-current="true" lang="en">English</span>' in english
+
+
+def test_a_page_with_a_csrf_token_cannot_be_a_frame(world: World):
+    request = _visitor_request()
+    with pytest.raises(ImproperlyConfigured, match="has a CSRF token"):
+        frames.render_framed(request, "frontend/login.html", {}, {})
 
 
 def test_each_language_has_its_own_frame(client, world: World):

@@ -4,6 +4,7 @@ language, notifications, and the rule that no page loads anything from another h
 from __future__ import annotations
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from backend.accounts.models import Role, User
@@ -140,13 +141,31 @@ def test_accept_language_switches_to_english(client, world: World):
     assert "Published questions and answers" in body
 
 
-def test_language_switch_form_sets_english(client, world: World):
-    home = text(page(client, None, "/"))
-    assert f'action="{reverse("set_language")}"' in home
-    response = client.post(reverse("set_language"), {"language": "en", "next": "/write/"})
+def test_language_links_switch_to_english_and_back(client, world: World):
+    home = text(page(client, None, "/write/"))
+    assert '<span aria-current="true" lang="zh-hans">简体中文</span>' in home
+    assert 'href="/language/en/?next=/write/"' in home
+    response = client.get("/language/en/", {"next": "/write/"})
     assert response.status_code == 302
     assert response["Location"] == "/write/"
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "en"
+    assert cookie["samesite"] == (settings.LANGUAGE_COOKIE_SAMESITE or "")
+    assert "no-cache" in response["Cache-Control"]
     assert '<html lang="en">' in text(client.get("/write/"))
+    back = client.get("/language/zh-hans/", {"next": "/"})
+    assert back.cookies[settings.LANGUAGE_COOKIE_NAME].value == "zh-hans"
+    assert '<html lang="zh-hans">' in text(client.get("/"))
+
+
+def test_language_links_refuse_unknown_languages_and_foreign_addresses(client, world: World):
+    assert client.get("/language/fr/").status_code == 404
+    assert settings.LANGUAGE_COOKIE_NAME not in client.cookies
+    for elsewhere in ("https://evil.example/", "//evil.example/x", "javascript:alert(1)"):
+        response = client.get("/language/en/", {"next": elsewhere})
+        assert response["Location"] == "/", elsewhere
+    assert client.get("/language/en/")["Location"] == "/"
+    assert client.post("/language/en/").status_code == 405
 
 
 def test_notification_centre_lists_and_marks_read(client, world: World):

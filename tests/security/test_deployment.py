@@ -158,10 +158,7 @@ def test_cookies_are_secure_and_http_only(world: World, production: Client) -> N
     session = cookie(signed, "sessionid")
     assert session["secure"]
     assert session["httponly"]
-    language = production.post(
-        "/i18n/setlang/",
-        {"language": "en", "next": "/", "csrfmiddlewaretoken": token.group(1)},
-        secure=True,
-        HTTP_REFERER=f"https://{HOST}/",
-    )
+    language = production.get("/language/en/", {"next": "/"}, secure=True)
+    assert language.status_code == 302
     assert cookie(language, "django_language")["secure"]
+    assert cookie(language, "django_language")["httponly"]
