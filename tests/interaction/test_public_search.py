@@ -318,7 +318,13 @@ def test_postgres_a_page_gets_more_memory_for_its_bitmaps_and_no_longer(
 @pytest.mark.postgres
 @pytest.mark.parametrize(
     "path",
-    ["walk", "walk-bounded-then-collect", "collect-over-cap-then-windows", "few-collected"],
+    [
+        "walk",
+        "walk-bounded-then-collect",
+        "collect-over-cap-then-windows",
+        "few-collected",
+        "windows-counted",
+    ],
 )
 def test_postgres_every_way_to_a_page_gives_the_same_page(
     world: World, cases, monkeypatch, settings, path: str
@@ -344,6 +350,7 @@ def test_postgres_every_way_to_a_page_gives_the_same_page(
         "walk-bounded-then-collect": {"COMMON_SHARE": 0.0, "WALK_ROWS": 22},
         "collect-over-cap-then-windows": {"COMMON_SHARE": 0.0, "WALK_ROWS": 1, "RARE_CAP": 5},
         "few-collected": {"COMMON_SHARE": 2.0},
+        "windows-counted": {"COMMON_SHARE": 2.0, "RARE_CAP": 5},
     }[path]
     for name, value in settings_for_path.items():
         monkeypatch.setattr(listing, name, value)
@@ -363,6 +370,7 @@ def test_postgres_every_way_to_a_page_gives_the_same_page(
         "walk-bounded-then-collect": ["_walk", "_collect"],
         "collect-over-cap-then-windows": ["_collect", "_keys"],
         "few-collected": ["_collect"],
+        "windows-counted": ["_keys"],
     }[path]
     filters = PublicFilters(department_id=world.city_roads.pk)
     for query, flt in (("围挡", None), ("围挡", filters), ("围挡 施工", None)):
@@ -379,6 +387,8 @@ def test_postgres_every_way_to_a_page_gives_the_same_page(
         assert second.count == len(truth)
         assert second.count_exact
         assert first.count <= len(truth) or not first.count_exact
+        if path in ("windows-counted", "few-collected"):  # counted: exact under the cap
+            assert (first.count, first.count_exact) == (len(truth), True)
 
 
 def test_filter_options_mark_the_chosen_one_and_escape_names():
