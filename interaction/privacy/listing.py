@@ -22,10 +22,10 @@ cases, `bench/public_bench.py`):
   rest. A page's queries get `WORK_MEM` so that the bitmaps stay exact.
 * Counts: `COUNT(*)` over a million rows costs hundreds of milliseconds. A list never needs
   more than `MAX_PAGES` pages (people refine the search long before), so counts are capped
-  (`COUNT_CAP`, `TEXT_COUNT_CAP` for word searches) and shown as "more than N"; a page that is
-  not full gives the exact count for free.
+  (`COUNT_CAP`, `TEXT_COUNT_CAP` for word searches: the first matches the index gives, in no
+  order) and shown as "more than N"; a page that is not full gives the exact count for free.
 * Rendering: the page is the same for every visitor, so the rendered list and the counts are
-  cached (`WENZHENG_PUBLIC_LIST_CACHE_SECONDS`) under a version that every change of a search
+  cached (`WENZHENG_PUBLIC_LIST_CACHE_SECONDS`) with a version that every change of a search
   row bumps (see `bump_list_version`): nothing stale is served after a publication or a new
   masking rule.
 """
@@ -183,8 +183,8 @@ def _direct(rows: QuerySet[PublishedCaseText], offset: int, limit: int) -> list[
 # common with the migration's statistics target); a word is as common as its rarest bigram.
 
 STATS_SECONDS = 600
-# Words at least this frequent (share of the rows) are first looked for by walking the last
-# month's rows newest first rather than by collecting their matches through the index.
+# Words at least this frequent (share of the rows) are first looked for by walking the newest
+# rows rather than by collecting their matches through the index.
 COMMON_SHARE = 0.005
 # Common words are looked for among this many newest rows (of the filter) first.
 WALK_ROWS = 2000
