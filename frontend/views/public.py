@@ -139,7 +139,8 @@ def home(request: HttpRequest) -> HttpResponse:
     tokens), filtered by category, department, district and reply date. The list is the public's
     view for everyone: masked subjects from the search rows (`privacy.listing`), a handful of
     indexed queries whatever the number of published cases, and the rendered list is shared by
-    every visitor through the cache until something in it changes."""
+    every visitor through the cache until something in it changes. Anonymous visitors get the
+    page around the list from a frame rendered once per language (`frontend.frames`)."""
     user = current_user(request)
     if user is None and frames.usable(request):
         return frames.render_framed(
