@@ -234,3 +234,30 @@ def test_the_site_icon_is_served_for_browsers_that_ask_for_favicon(client) -> No
     response = client.get("/favicon.ico")
     assert response.status_code == 301
     assert response["Location"] == "/static/frontend/icon.svg"
+
+
+def test_rows_of_the_public_list_escape_every_value(world: World):
+    import datetime as dt
+
+    from django.utils import translation
+
+    from frontend.views.public import rows_html
+    from interaction.privacy.listing import ListRow
+
+    row = ListRow(
+        tracking_no="2612AB",
+        subject='<script>alert("x")</script>路灯',
+        replied_at=dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+        category="道路 & 桥梁",
+        department="",
+        district="东区",
+        url="/cases/2612AB/",
+        replied_on="2026-12-01",
+    )
+    with translation.override("zh-hans"):
+        html = rows_html([row, row])
+    assert html.count('<li class="case-card" data-case="2612AB">') == 2
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;路灯" in html
+    assert '<div class="meta muted">道路 &amp; 桥梁 · 东区 · 答复于 2026-12-01</div>' in html
+    assert rows_html([]) == ""
