@@ -7,3 +7,7 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "backend.settings.production")
 
 application = get_wsgi_application()
+
+from backend.warmup import prepare_worker  # noqa: E402 (needs the settings configured above)
+
+prepare_worker()
