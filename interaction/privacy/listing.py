@@ -363,16 +363,12 @@ def _count(
         return hit
     cap = TEXT_COUNT_CAP if words else COUNT_CAP
     stats = _lexeme_statistics() if share is not None else None
-    result: tuple[int, bool] | None = None
     if share is not None and stats is not None and not filters and share * stats[2] > 4 * cap:
         result = (cap, False)  # far more matches than the cap: no need to count them
-    elif words:
-        # In no order: the first `cap + 1` matches the index gives, not the newest (which would
-        # read and sort every match first).
-        n = rows.order_by()[: cap + 1].count()
-        result = (min(n, cap), n <= cap)
     else:
-        n = rows[: cap + 1].count()  # along the filter's index, entries only
+        # Words: the first `cap + 1` matches the index gives, in no order (newest first would
+        # read and sort every match). No words: along the filter's index, entries only.
+        n = (rows.order_by() if words else rows)[: cap + 1].count()
         result = (min(n, cap), n <= cap)
     if key:
         cache_store(key, result, version)
